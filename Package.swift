@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "wireguard-uplink",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "wgctl", targets: ["wgctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // libuci's file format: parser, model, byte-preserving edits. Pure.
+        .target(name: "UCI"),
+        // Settings, naming, planner, health and selection logic, messages. Pure.
+        .target(name: "UplinkCore", dependencies: ["UCI"]),
+        // libcurl bound through a tiny C shim (curl_easy_setopt is variadic).
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        // Adapters: files, locks, keys, commands, probes, sockets, kernel state.
+        .target(name: "UplinkSystem", dependencies: [
+            "UCI", "UplinkCore", "CCurlShim",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The operations every face shares (CLI, rpcd, daemon).
+        .target(name: "UplinkApp", dependencies: ["UCI", "UplinkCore", "UplinkSystem"]),
+        .executableTarget(name: "wgctl", dependencies: [
+            "UplinkApp",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "UCITests", dependencies: ["UCI"]),
+        .testTarget(name: "UplinkCoreTests", dependencies: ["UplinkCore", "UCI"]),
+        .testTarget(name: "UplinkAppTests", dependencies: ["UplinkApp", "UplinkSystem", "UplinkCore", "UCI"]),
+    ]
+)

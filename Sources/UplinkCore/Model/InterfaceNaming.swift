@@ -1,0 +1,38 @@
+/// Deterministic names for everything an uplink creates.
+///
+/// An uplink interface is `wu_` + up to five letters/digits from the end of the peer id +
+/// `_` + four characters of a hash of the whole id: at most 13 characters of `[a-z0-9_]`,
+/// which fits mwan3 (interface ≤ 13), netifd and Linux device names (≤ 15), and keeps ids
+/// that sanitise alike apart (`sb-a:b` and `sb_a_b` differ in the hash). A clash with a name
+/// already taken by another peer moves to the next hash deterministically.
+public enum InterfaceNaming {
+    public static let prefix = "wu_"
+    public static let maximumLength = 13
+
+    public static func interfaceName(for peer: PeerID, taken: Set<String> = []) -> String {
+        let alnum = peer.rawValue.lowercased().utf8.filter {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+        }
+        let hint = String(decoding: alnum.suffix(5), as: UTF8.self)
+        var attempt = 0
+        while true {
+            let seed = attempt == 0 ? peer.rawValue : "\(peer.rawValue)#\(attempt)"
+            let name = prefix + hint + "_" + FNV1a.base32(seed, count: 4)
+            if !taken.contains(name) { return name }
+            attempt += 1
+        }
+    }
+
+    /// mwan3 member of an uplink (≤ 15 characters).
+    public static func memberName(interface: String) -> String { interface + "_m" }
+    /// mwan3 rule keeping an uplink's endpoint UDP on the main table (≤ 15 characters).
+    public static func endpointRuleName(interface: String) -> String { interface + "_e" }
+    /// netifd wireguard peer section of an uplink.
+    public static func peerSectionName(interface: String) -> String { interface + "_peer" }
+
+    public static func isValidInterfaceName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= maximumLength && s.utf8.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_")
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import UCI
+
+/// One configured uplink: a `config uplink '<interface>'` section of our own package.
+/// This is the desired state the planner renders into network, mwan3 and firewall.
+public struct UplinkConfig: Equatable, Sendable {
+    public static let sectionType = "uplink"
+    public static let defaultPriority = 50
+    public static let priorityRange = 1...100
+    public static let weightRange = 1...1000
+
+    public var peer: PeerID
+    /// The netifd/mwan3 interface name, also this section's name.
+    public var interface: String
+    public var endpoint: Endpoint
+    public var publicKey: WireGuardKey
+    public var privateKey: WireGuardKey
+    public var addresses: [IPPrefix]
+    /// Higher is preferred: uplinks are tried in falling priority; equal priorities share load.
+    public var priority: Int
+    /// Share of load among uplinks of equal priority (mwan3 member weight).
+    public var weight: Int
+    /// A small number unique among uplinks; fixes the interface metric so adding or removing
+    /// another uplink never renumbers (and bounces) this one.
+    public var slot: Int
+    public var enabled: Bool
+    public var mtu: Int?
+    public var dns: [String]
+
+    public init(peer: PeerID, interface: String, endpoint: Endpoint, publicKey: WireGuardKey, privateKey: WireGuardKey,
+                addresses: [IPPrefix], priority: Int = defaultPriority, weight: Int = 1, slot: Int, enabled: Bool = true,
+                mtu: Int? = nil, dns: [String] = []) {
+        self.peer = peer
+        self.interface = interface
+        self.endpoint = endpoint
+        self.publicKey = publicKey
+        self.privateKey = privateKey
+        self.addresses = addresses
+        self.priority = priority
+        self.weight = weight
+        self.slot = slot
+        self.enabled = enabled
+        self.mtu = mtu
+        self.dns = dns
+    }
+
+    public init(section s: UCISection, file: String = "/etc/config/wireguard-uplink") throws(UplinkError) {
+        let where_ = "\(file): uplink section \(UCIRender.quote(s.name ?? "?"))"
+        guard let name = s.name, InterfaceNaming.isValidInterfaceName(name) else {
+            throw UplinkError(.configError, "\(where_): the section name must be the uplink's interface name ([a-z0-9_], at most 13 characters)")
+        }
+        let r = OptionReader(section: s, file: file)
+        func required(_ o: String) throws(UplinkError) -> String {
+            guard let v = s[o], !v.isEmpty else { throw UplinkError(.configError, "\(where_): option \(o) is missing") }
+            return v
+        }
+        do {
+            peer = try PeerID(validating: try required("peer_id"))
+        } catch {
+            throw UplinkError(.configError, "\(where_): option peer_id: \(error.message)")
+        }
+        interface = name
+        let host = try required("endpoint_host")
+        let portText = try required("endpoint_port")
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw r.bad("endpoint_port", portText, "expected a UDP port from 1 to 65535")
+        }
+        do { try Endpoint.validateHost(host) } catch { throw r.bad("endpoint_host", host, "expected an IP address or DNS name") }
+        endpoint = Endpoint(host: host, port: port)
+        do { publicKey = try WireGuardKey(base64: try required("public_key")) } catch {
+            throw UplinkError(.configError, "\(where_): option public_key: \(error.message)")
+        }
+        do { privateKey = try WireGuardKey(base64: try required("private_key")) } catch {
+            throw UplinkError(.configError, "\(where_): option private_key is not a WireGuard key")
+        }
+        var addrs: [IPPrefix] = []
+        for a in s.list("address") {
+            guard let p = IPPrefix(a) else { throw r.bad("address", a, "expected an address with prefix, like 10.200.1.2/32") }
+            addrs.append(p)
+        }
+        addresses = addrs
+        priority = try r.int("priority", Self.priorityRange, default: Self.defaultPriority, unit: "(higher is preferred)")
+        weight = try r.int("weight", Self.weightRange, default: 1, unit: "(load share)")
+        slot = try r.int("slot", 1...200, default: 1, unit: "(metric slot)")
+        enabled = try r.bool("enabled", default: true)
+        mtu = s.has("mtu") ? try r.int("mtu", 1280...9000, default: 1420, unit: "bytes") : nil
+        dns = try r.addresses("dns", default: [])
+    }
+
+    public var section: UCISection {
+        var o: [UCIOption] = [
+            UCIOption("peer_id", peer.rawValue),
+            UCIOption("endpoint_host", endpoint.host),
+            UCIOption("endpoint_port", String(endpoint.port)),
+            UCIOption("public_key", publicKey.base64),
+            UCIOption("private_key", privateKey.base64),
+        ]
+        if !addresses.isEmpty { o.append(UCIOption("address", list: addresses.map(\.description))) }
+        o.append(UCIOption("priority", String(priority)))
+        o.append(UCIOption("weight", String(weight)))
+        o.append(UCIOption("slot", String(slot)))
+        if !enabled { o.append(UCIOption("enabled", "0")) }
+        if let mtu { o.append(UCIOption("mtu", String(mtu))) }
+        if !dns.isEmpty { o.append(UCIOption("dns", list: dns)) }
+        return UCISection(type: Self.sectionType, name: interface, options: o)
+    }
+}
+
+/// Settings plus uplinks: everything our own package holds.
+public struct UplinkConfiguration: Equatable, Sendable {
+    public var settings: Settings
+    public var uplinks: [UplinkConfig]
+
+    public init(settings: Settings, uplinks: [UplinkConfig]) {
+        self.settings = settings
+        self.uplinks = uplinks
+    }
+
+    public init(package: UCIPackage, file: String = "/etc/config/wireguard-uplink") throws(UplinkError) {
+        settings = try Settings(package: package, file: file)
+        var list: [UplinkConfig] = []
+        var seenPeers = Set<PeerID>()
+        for s in package.sections(ofType: UplinkConfig.sectionType) {
+            let u = try UplinkConfig(section: s, file: file)
+            if !seenPeers.insert(u.peer).inserted {
+                throw UplinkError(.configError, "\(file): peer \(u.peer) has two uplink sections")
+            }
+            list.append(u)
+        }
+        uplinks = list
+    }
+
+    public func uplink(for peer: PeerID) -> UplinkConfig? { uplinks.first { $0.peer == peer } }
+
+    /// The lowest slot number no uplink uses.
+    public var freeSlot: Int {
+        let used = Set(uplinks.map(\.slot))
+        var s = 1
+        while used.contains(s) { s += 1 }
+        return s
+    }
+}

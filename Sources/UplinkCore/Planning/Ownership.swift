@@ -1,0 +1,50 @@
+import UCI
+
+/// How our sections in shared files are recognised: an option naming us. Sections without
+/// it belong to the user and are never rewritten.
+public enum Ownership {
+    public static let option = "managed_by"
+    public static let value = "wireguard-uplink"
+
+    public static func isOwned(_ s: UCISection) -> Bool { s[option] == value }
+
+    public static var marker: UCIOption { UCIOption(option, value) }
+}
+
+/// Where a new section of ours goes in a shared file.
+public enum Placement: Equatable, Sendable {
+    /// At the end of the file.
+    case end
+    /// After the last section of this type (mwan3 interfaces: their position is their table id,
+    /// so existing ones must keep theirs).
+    case afterLast(type: String)
+    /// Before the first of the user's sections of this type (mwan3 rules match first to last).
+    case beforeFirstUser(type: String)
+}
+
+public struct DesiredSection: Equatable, Sendable {
+    public var section: UCISection
+    public var placement: Placement
+
+    public init(_ section: UCISection, _ placement: Placement) {
+        self.section = section
+        self.placement = placement
+    }
+}
+
+/// Our members in a user's policy: the one edit we make inside a user's section.
+public struct PolicyMembership: Equatable, Sendable {
+    public var policy: String
+    public var members: [String]
+}
+
+/// Everything we want in one shared package.
+public struct PackagePlan: Equatable, Sendable {
+    public var sections: [DesiredSection] = []
+    public var membership: PolicyMembership? = nil
+
+    public init(sections: [DesiredSection] = [], membership: PolicyMembership? = nil) {
+        self.sections = sections
+        self.membership = membership
+    }
+}

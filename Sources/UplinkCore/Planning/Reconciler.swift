@@ -1,0 +1,74 @@
+import UCI
+
+/// Turns a package plan into the smallest set of byte edits on the current file: our
+/// sections that already match are left alone (so a second `apply` writes nothing), changed
+/// ones are rewritten in place, missing ones inserted, stale ones deleted; inside the user's
+/// policies only our own `use_member` values are added or removed.
+public enum Reconciler {
+    public static func changes(_ doc: UCIDocument, plan: PackagePlan) throws(UplinkError) -> UCIChangeSet {
+        let pkg = doc.package
+        var changes = UCIChangeSet(doc)
+        let desiredNames = Set(plan.sections.compactMap(\.section.name))
+
+        // Our existing sections, by name (anonymous ones of ours are always stale).
+        var ownedByName: [String: Int] = [:]
+        var deleted = Set<Int>()
+        for (i, s) in pkg.sections.enumerated() where Ownership.isOwned(s) {
+            if let n = s.name, desiredNames.contains(n), ownedByName[n] == nil {
+                ownedByName[n] = i
+            } else {
+                deleted.insert(i)
+            }
+        }
+        for d in plan.sections {
+            guard let name = d.section.name else { continue }
+            if let i = ownedByName[name], pkg.sections[i].type != d.section.type {
+                // Same name, different type: libuci refuses the file if both stay, so replace it.
+                deleted.insert(i)
+                ownedByName[name] = nil
+            }
+            if ownedByName[name] == nil, let i = pkg.index(ofSectionNamed: name), !Ownership.isOwned(pkg.sections[i]) {
+                throw UplinkError(.configError, "a section named '\(name)' already exists and is not managed by wireguard-uplink")
+            }
+        }
+        for i in deleted.sorted() { changes.deleteSection(i) }
+
+        for d in plan.sections {
+            if let name = d.section.name, let i = ownedByName[name] {
+                if pkg.sections[i] != d.section { changes.replaceSection(i, with: d.section) }
+                continue
+            }
+            switch d.placement {
+            case .end:
+                changes.appendSection(d.section)
+            case .afterLast(let type):
+                if let anchor = pkg.sections.indices.last(where: { pkg.sections[$0].type == type && !deleted.contains($0) }) {
+                    changes.insertSection(d.section, after: anchor)
+                } else {
+                    changes.appendSection(d.section)
+                }
+            case .beforeFirstUser(let type):
+                if let anchor = pkg.sections.indices.first(where: { pkg.sections[$0].type == type && !Ownership.isOwned(pkg.sections[$0]) }) {
+                    changes.insertSection(d.section, before: anchor)
+                } else {
+                    changes.appendSection(d.section)
+                }
+            }
+        }
+
+        // Our members inside user policies: exactly the plan's membership, nothing else touched.
+        let ourMembers = Set(pkg.sections.filter { $0.type == "member" && Ownership.isOwned($0) }.compactMap(\.name))
+            .union(plan.sections.filter { $0.section.type == "member" }.compactMap(\.section.name))
+        for (i, s) in pkg.sections.enumerated() where s.type == "policy" && !Ownership.isOwned(s) {
+            let present = s.list("use_member")
+            let wanted: [String] = (plan.membership?.policy == s.name) ? plan.membership!.members : []
+            for m in Set(present) where ourMembers.contains(m) && !wanted.contains(m) {
+                changes.removeListValue(section: i, name: "use_member", value: m)
+            }
+            for m in wanted where !present.contains(m) {
+                changes.addListValue(section: i, name: "use_member", value: m)
+            }
+        }
+        return changes
+    }
+}
