@@ -9,7 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // libuci's file format: parser, model, byte-preserving edits. Pure.
@@ -18,10 +17,11 @@ let package = Package(
         .target(name: "UplinkCore", dependencies: ["UCI"]),
         // libcurl bound through a tiny C shim (curl_easy_setopt is variadic).
         .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        // glibc calls Swift's Glibc module hides behind _GNU_SOURCE (getrandom, mkostemp, pipe2).
+        .target(name: "CSystemShim"),
         // Adapters: files, locks, keys, commands, probes, sockets, kernel state.
         .target(name: "UplinkSystem", dependencies: [
-            "UCI", "UplinkCore", "CCurlShim",
-            .product(name: "Crypto", package: "swift-crypto"),
+            "UCI", "UplinkCore", "CCurlShim", "CSystemShim",
         ]),
         // The operations every face shares (CLI, rpcd, daemon).
         .target(name: "UplinkApp", dependencies: ["UCI", "UplinkCore", "UplinkSystem"]),

@@ -47,7 +47,7 @@ public struct PeerID: Hashable, Comparable, Sendable, CustomStringConvertible {
     }
 
     /// The id shown in an error message, with anything unprintable escaped.
-    static func printable(_ raw: String) -> String {
+    public static func printable(_ raw: String) -> String {
         var out = "\""
         for b in raw.utf8.prefix(80) {
             if b >= 0x20 && b < 0x7F && b != 0x22 && b != 0x5C {

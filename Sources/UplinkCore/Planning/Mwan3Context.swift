@@ -8,6 +8,7 @@ public struct Mwan3Context: Equatable, Sendable {
         public var interface: String
         public var metric: Int
         public var weight: Int
+        public var enabled: Bool
     }
 
     public var policy: String
@@ -51,11 +52,15 @@ public struct Mwan3Context: Equatable, Sendable {
         var members: [Member] = []
         for m in policy.list("use_member") {
             guard let ms = mwan3.section(named: m), ms.type == "member", !isOwned(ms), let iface = ms["interface"] else { continue }
+            // IPv4 members only: the uplinks are IPv4 mwan3 interfaces.
+            let family = mwan3.section(named: iface)?["family"] ?? "ipv4"
+            guard family == "ipv4" else { continue }
             let metric = ms["metric"].flatMap { Int($0) } ?? 1
             let weight = ms["weight"].flatMap { Int($0) } ?? 1
-            members.append(Member(name: m, interface: iface, metric: metric, weight: weight))
+            let enabled = mwan3.section(named: iface)?["enabled"] == "1"
+            members.append(Member(name: m, interface: iface, metric: metric, weight: weight, enabled: enabled))
         }
-        if members.isEmpty {
+        if !members.contains(where: \.enabled) {
             warnings.append("mwan3 policy '\(policyName)' has no WAN member: uplinks will carry all traffic")
         }
         self.policy = policyName

@@ -75,13 +75,19 @@ public enum Planner {
             mwan3Context = ctx
             plan.policy = ctx.policy
             plan.warnings += ctx.warnings
-            for member in ctx.wanMembers {
+            var wanTracking: [String: Mwan3Tracking] = [:]
+            for member in ctx.wanMembers where member.enabled {
                 if let iface = m.section(named: member.interface), iface.type == "interface", iface.has("track_ip") {
+                    wanTracking[member.interface] = Mwan3Tracking.reading(iface)
                     plan.wanDetection[member.interface] = Mwan3Tracking.reading(iface).worstCaseDetection
                 }
             }
-            for (wan, seconds) in plan.wanDetection.sorted(by: { $0.key < $1.key }) where seconds > settings.failoverTimeout {
-                plan.warnings.append("mwan3 needs up to \(seconds) s to notice WAN '\(wan)' is dead (its tracking options), more than failover_timeout \(settings.failoverTimeout) s; the daemon's own WAN check covers the gap")
+            for (wan, t) in wanTracking.sorted(by: { $0.key < $1.key }) where t.worstCaseDetection > settings.failoverTimeout {
+                var advice = "raise failover_timeout or use fewer track_ip targets on it"
+                if let s = Mwan3Tracking.derive(failoverTimeout: settings.failoverTimeout, targets: t.targets, reliability: t.reliability) {
+                    advice = "to fail over in time, set on mwan3 interface '\(wan)': timeout '\(s.timeout)', interval '\(s.interval)', failure_interval '\(s.failureInterval)', down '\(s.down)' (worst case \(s.worstCaseDetection) s)"
+                }
+                plan.warnings.append("mwan3 needs up to \(t.worstCaseDetection) s to notice WAN '\(wan)' is dead (\(t.targets) targets, timeout \(t.timeout), interval \(t.interval), down \(t.down)), more than failover_timeout \(settings.failoverTimeout) s; \(advice)")
             }
             guard let t = Mwan3Tracking.derive(failoverTimeout: settings.failoverTimeout, targets: settings.trackIPs.count,
                                                reliability: settings.trackReliability) else {

@@ -1,0 +1,9 @@
+#ifndef WGU_SYSTEM_SHIM_H
+#define WGU_SYSTEM_SHIM_H
+#include <stddef.h>
+#include <sys/types.h>
+/* glibc calls that Swift's Glibc module hides behind _GNU_SOURCE. */
+ssize_t wgu_getrandom(void *buf, size_t len);
+int wgu_mkostemp_cloexec(char *template_);
+int wgu_pipe_cloexec(int fds[2]);
+#endif

@@ -1,0 +1,117 @@
+import UCI
+import UplinkCore
+import UplinkSystem
+
+/// `add`, `remove`, `priority`, `failover`, `apply`: each one edit of our configuration
+/// through the shared write path.
+public struct AddRequest: Sendable {
+    public var peer: PeerID
+    public var endpoint: Endpoint?
+    public var publicKey: WireGuardKey?
+    public var addresses: [IPPrefix]
+    public var priority: Int?
+    public var weight: Int?
+
+    public init(peer: PeerID, endpoint: Endpoint? = nil, publicKey: WireGuardKey? = nil, addresses: [IPPrefix] = [],
+                priority: Int? = nil, weight: Int? = nil) {
+        self.peer = peer
+        self.endpoint = endpoint
+        self.publicKey = publicKey
+        self.addresses = addresses
+        self.priority = priority
+        self.weight = weight
+    }
+}
+
+extension UplinkService {
+    public func add(_ req: AddRequest) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
+        if let p = req.priority, !UplinkConfig.priorityRange.contains(p) {
+            throw UplinkError(.invalidArgument, "priority \(p) is out of range \(UplinkConfig.priorityRange.lowerBound)–\(UplinkConfig.priorityRange.upperBound) (higher is preferred)")
+        }
+        if let w = req.weight, !UplinkConfig.weightRange.contains(w) {
+            throw UplinkError(.invalidArgument, "weight \(w) is out of range \(UplinkConfig.weightRange.lowerBound)–\(UplinkConfig.weightRange.upperBound)")
+        }
+        return try write { (edit, tx) throws(UplinkError) -> UplinkConfig in
+            if edit.configuration.uplink(for: req.peer) != nil {
+                throw UplinkError(.exists, "peer \(req.peer) is already an uplink (remove it first, or change it with 'priority')")
+            }
+            var endpoint = req.endpoint
+            var key = req.publicKey
+            if endpoint == nil || key == nil {
+                let (state, _) = RuntimeStateStore(paths: paths).load()
+                guard let offer = state.offers[req.peer.rawValue], !offer.isExpired(at: Clock.now()) else {
+                    throw UplinkError(.noOffer, "no current offer from \(req.peer); give --endpoint HOST:PORT and --public-key KEY")
+                }
+                if !offer.trusted {
+                    throw UplinkError(.untrusted, "the offer from \(req.peer) did not pass the trust check; refusing to use it")
+                }
+                endpoint = endpoint ?? offer.endpoint
+                key = key ?? offer.publicKey
+            }
+            guard !req.addresses.isEmpty else {
+                throw UplinkError(.invalidArgument, "no tunnel address for \(req.peer): give --address CIDR (the address the provider authorises for this uplink)")
+            }
+            var taken = Set(edit.configuration.uplinks.map(\.interface))
+            for p in ["network", "mwan3", "firewall"] {
+                for s in tx.document(p)?.package.sections ?? [] { if let n = s.name { taken.insert(n) } }
+            }
+            let name = InterfaceNaming.interfaceName(for: req.peer, taken: taken)
+            let pair = try Keys.generatePair()
+            let u = UplinkConfig(peer: req.peer, interface: name, endpoint: endpoint!, publicKey: key!, privateKey: pair.privateKey,
+                                 addresses: req.addresses, priority: req.priority ?? UplinkConfig.defaultPriority,
+                                 weight: req.weight ?? 1, slot: edit.configuration.freeSlot)
+            edit.configuration.uplinks.append(u)
+            edit.ours.appendSection(u.section)
+            return u
+        }
+    }
+
+    public func remove(_ peer: PeerID) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
+        try write { (edit, _) throws(UplinkError) -> UplinkConfig in
+            guard let i = edit.configuration.uplinks.firstIndex(where: { $0.peer == peer }) else {
+                throw UplinkError(.notFound, "peer \(peer) is not an uplink")
+            }
+            let u = edit.configuration.uplinks.remove(at: i)
+            guard let s = edit.document.package.index(ofSectionNamed: u.interface) else {
+                throw UplinkError(.internalError, "uplink section \(u.interface) vanished")
+            }
+            edit.ours.deleteSection(s)
+            return u
+        }
+    }
+
+    public func setPriority(_ peer: PeerID, priority: Int) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
+        guard UplinkConfig.priorityRange.contains(priority) else {
+            throw UplinkError(.invalidArgument, "priority \(priority) is out of range \(UplinkConfig.priorityRange.lowerBound)–\(UplinkConfig.priorityRange.upperBound) (higher is preferred)")
+        }
+        return try write { (edit, _) throws(UplinkError) -> UplinkConfig in
+            guard let i = edit.configuration.uplinks.firstIndex(where: { $0.peer == peer }) else {
+                throw UplinkError(.notFound, "peer \(peer) is not an uplink")
+            }
+            edit.configuration.uplinks[i].priority = priority
+            let u = edit.configuration.uplinks[i]
+            if let s = edit.document.package.index(ofSectionNamed: u.interface) {
+                edit.ours.setOption(section: s, name: "priority", value: String(priority))
+            }
+            return u
+        }
+    }
+
+    public func setFailover(_ enabled: Bool) throws(UplinkError) -> ApplyOutcome {
+        try write { (edit, _) throws(UplinkError) in
+            edit.configuration.settings.autoFailover = enabled
+            let pkg = edit.document.package
+            if let s = pkg.index(ofSectionNamed: Settings.sectionName) ?? pkg.sections.firstIndex(where: { $0.type == Settings.sectionType }) {
+                edit.ours.setOption(section: s, name: "auto_failover", value: enabled ? "1" : "0")
+            } else {
+                edit.ours.appendSection(UCISection(type: Settings.sectionType, name: Settings.sectionName,
+                                                   options: [UCIOption("auto_failover", enabled ? "1" : "0")]))
+            }
+        }.1
+    }
+
+    /// Re-renders everything from our configuration. Idempotent: a second run writes nothing.
+    public func apply() throws(UplinkError) -> ApplyOutcome {
+        try write { (_, _) throws(UplinkError) in }.1
+    }
+}

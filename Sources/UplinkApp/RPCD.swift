@@ -1,0 +1,165 @@
+import UplinkCore
+import UplinkSystem
+
+/// The rpcd exec plugin `luci.wireguard-dashboard`: `list` prints the method table (static,
+/// no file or network access: rpcd runs it once at start without a timeout), `call` reads
+/// the arguments from stdin and always prints exactly one JSON object.
+public enum RPCD {
+    public static let objectName = "luci.wireguard-dashboard"
+    public static let maximumInput = 64 * 1024
+
+    /// Method → argument signature, in rpcd's notation ("str", 32 for integers, true for booleans).
+    public static let methods: [(String, JSONValue)] = [
+        ("uplink_list", .object([])),
+        ("uplink_status", .object([])),
+        ("uplink_add", .object([("peer_id", .string("str")), ("endpoint", .string("str")), ("public_key", .string("str")),
+                                ("address", .string("str")), ("priority", .int(32)), ("weight", .int(32))])),
+        ("uplink_remove", .object([("peer_id", .string("str"))])),
+        ("uplink_set_priority", .object([("peer_id", .string("str")), ("weight", .int(32))])),
+        ("uplink_failover", .object([("enabled", .bool(true))])),
+        ("uplink_apply", .object([])),
+    ]
+
+    /// Methods that change configuration (the ACL's `write` list).
+    public static let writeMethods: Set<String> = ["uplink_add", "uplink_remove", "uplink_set_priority", "uplink_failover", "uplink_apply"]
+
+    public static func list() -> String {
+        JSON.serialize(.object(methods))
+    }
+
+    public static func call(_ method: String, input: [UInt8], service: UplinkService) -> String {
+        let result: JSONValue
+        do {
+            result = try dispatch(method, input: input, service: service)
+        } catch {
+            result = ResultJSON.error(error)
+        }
+        return JSON.serialize(result)
+    }
+
+    static func dispatch(_ method: String, input: [UInt8], service: UplinkService) throws(UplinkError) -> JSONValue {
+        guard methods.contains(where: { $0.0 == method }) else {
+            throw UplinkError(.unknownMethod, "unknown method '\(PeerID.printable(method).dropFirst().dropLast())'; known: " + methods.map(\.0).joined(separator: ", "))
+        }
+        let args = try Arguments(input)
+        switch method {
+        case "uplink_list":
+            return try service.list()
+        case "uplink_status":
+            return try service.status()
+        case "uplink_add":
+            var req = AddRequest(peer: try args.peer())
+            if let e = try args.string("endpoint") { req.endpoint = try Endpoint(parsing: e) }
+            if let k = try args.string("public_key") { req.publicKey = try WireGuardKey(base64: k) }
+            if let a = try args.string("address") { req.addresses = try parseAddresses(a) }
+            req.priority = try args.int("priority")
+            req.weight = try args.int("weight")
+            let (u, o) = try service.add(req)
+            return ResultJSON.uplink(u, o, action: "added")
+        case "uplink_remove":
+            let (u, o) = try service.remove(try args.peer())
+            return ResultJSON.uplink(u, o, action: "removed")
+        case "uplink_set_priority":
+            let peer = try args.peer()
+            var given = try args.int("weight")
+            if given == nil { given = try args.int("priority") }
+            guard let p = given else {
+                throw UplinkError(.invalidArgument, "argument 'weight' (the priority, 1–100, higher preferred) is required")
+            }
+            let (u, o) = try service.setPriority(peer, priority: p)
+            return ResultJSON.uplink(u, o, action: "priority")
+        case "uplink_failover":
+            guard let on = try args.bool("enabled") else {
+                throw UplinkError(.invalidArgument, "argument 'enabled' (true or false) is required")
+            }
+            let o = try service.setFailover(on)
+            var j = JSONObject()
+            j.set("success", true)
+            j.set("auto_failover", on)
+            ResultJSON.outcome(o, into: &j)
+            return j.value
+        case "uplink_apply":
+            let o = try service.apply()
+            var j = JSONObject()
+            j.set("success", true)
+            ResultJSON.outcome(o, into: &j)
+            return j.value
+        default:
+            throw UplinkError(.unknownMethod, "unknown method")
+        }
+    }
+
+    /// `10.0.0.2/32` or several separated by commas or spaces.
+    public static func parseAddresses(_ text: String) throws(UplinkError) -> [IPPrefix] {
+        let items = text.split(whereSeparator: { $0 == "," || $0 == " " })
+        guard !items.isEmpty, items.count <= 8 else {
+            throw UplinkError(.invalidArgument, "address must be one to eight CIDR prefixes like 10.200.1.2/32")
+        }
+        var out: [IPPrefix] = []
+        for i in items {
+            guard let p = IPPrefix(i), String(i).contains("/") else {
+                throw UplinkError(.invalidArgument, "address \(PeerID.printable(String(i))) is not a CIDR prefix like 10.200.1.2/32")
+            }
+            out.append(p)
+        }
+        return out
+    }
+
+    /// The call's arguments: one JSON object; unknown keys (LuCI's ubus_rpc_session) ignored.
+    struct Arguments {
+        let value: JSONValue
+
+        init(_ input: [UInt8]) throws(UplinkError) {
+            if input.count > RPCD.maximumInput {
+                throw UplinkError(.invalidJSON, "arguments larger than \(RPCD.maximumInput) bytes")
+            }
+            if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+                value = .object([])
+                return
+            }
+            do {
+                value = try JSON.parse(input, maxBytes: RPCD.maximumInput, maxDepth: 8)
+            } catch {
+                throw UplinkError(.invalidJSON, "arguments are not valid JSON: \(error.description)")
+            }
+            guard case .object = value else {
+                throw UplinkError(.invalidJSON, "arguments must be a JSON object, got \(value.typeName)")
+            }
+        }
+
+        func present(_ key: String) -> JSONValue? {
+            guard let v = value[key], v != .null else { return nil }
+            return v
+        }
+
+        func string(_ key: String) throws(UplinkError) -> String? {
+            guard let v = present(key) else { return nil }
+            guard let s = v.stringValue else {
+                throw UplinkError(.invalidArgument, "argument '\(key)' must be a string, got \(v.typeName)")
+            }
+            return s
+        }
+
+        func int(_ key: String) throws(UplinkError) -> Int? {
+            guard let v = present(key) else { return nil }
+            guard let i = v.intValue, i >= Int64(Int32.min), i <= Int64(Int32.max) else {
+                throw UplinkError(.invalidArgument, "argument '\(key)' must be an integer, got \(v.typeName)")
+            }
+            return Int(i)
+        }
+
+        func bool(_ key: String) throws(UplinkError) -> Bool? {
+            guard let v = present(key) else { return nil }
+            if let b = v.boolValue { return b }
+            if let i = v.intValue, i == 0 || i == 1 { return i == 1 }
+            throw UplinkError(.invalidArgument, "argument '\(key)' must be true or false, got \(v.typeName)")
+        }
+
+        func peer() throws(UplinkError) -> PeerID {
+            guard let s = try string("peer_id") else {
+                throw UplinkError(.invalidArgument, "argument 'peer_id' is required")
+            }
+            return try PeerID(validating: s)
+        }
+    }
+}

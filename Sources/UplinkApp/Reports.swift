@@ -1,0 +1,229 @@
+import Glibc
+import UCI
+import UplinkCore
+import UplinkSystem
+
+/// The read side: `list` and `status`, as JSON that the CLI tables and rpcd both use.
+/// Field names here are the contract the dashboard reads (README "rpcd reference").
+extension UplinkService {
+    public func list() throws(UplinkError) -> JSONValue {
+        let snap = try snapshot()
+        let cfg = snap.configuration
+        let plan = try? currentPlan(snap)
+        let now = Clock.now()
+        var uplinks: [JSONValue] = []
+        for u in cfg.uplinks {
+            uplinks.append(uplinkJSON(u, plan: plan, state: snap.state))
+        }
+        var offers: [JSONValue] = []
+        for key in snap.state.offers.keys.sorted() {
+            let o = snap.state.offers[key]!
+            guard !o.isExpired(at: now) else { continue }
+            var j = JSONObject()
+            j.set("peer_id", o.peer.rawValue)
+            j.set("endpoint", o.endpoint.description)
+            j.set("public_key", o.publicKey.base64)
+            j.set("bandwidth_mbps", o.bandwidthMbps)
+            j.set("latency_ms", o.latencyMs)
+            j.set("wan_type", o.wanType)
+            j.set("available", o.available)
+            j.set("metered", o.metered)
+            j.set("age_s", Int(max(0, now - o.received)))
+            j.set("expires_in_s", Int(max(0, o.expires - now)))
+            j.set("trusted", o.trusted)
+            j.set("via", o.via)
+            j.set("configured", cfg.uplink(for: o.peer) != nil)
+            offers.append(j.value)
+        }
+        var out = JSONObject()
+        out.set("success", true)
+        out.set("uplinks", .array(uplinks))
+        out.set("offers", .array(offers))
+        out.set("enabled", cfg.settings.enabled)
+        out.set("auto_failover", cfg.settings.autoFailover)
+        out.set("state_file", stateFileJSON(snap.stateCondition))
+        return out.value
+    }
+
+    public func status() throws(UplinkError) -> JSONValue {
+        let snap = try snapshot()
+        let cfg = snap.configuration
+        let s = cfg.settings
+        var warnings: [String] = []
+        var plan: Plan? = nil
+        do { plan = try currentPlan(snap) } catch { warnings.append(error.message) }
+        warnings += plan?.warnings ?? []
+        let backend = (try? BackendKind.choose(s, mwan3Present: snap.tx.exists("mwan3")))?.rawValue ?? "invalid"
+        let active = activePath(snap, plan: plan)
+
+        var out = JSONObject()
+        out.set("success", true)
+        out.set("enabled", s.enabled)
+        out.set("auto_failover", s.autoFailover)
+        out.set("backend", backend)
+        out.set("min_uplinks", s.minUplinks)
+        out.set("check_interval", s.checkInterval)
+        out.set("failover_timeout", s.failoverTimeout)
+        out.set("prefer_latency", s.preferLatency)
+        out.set("policy", plan?.policy)
+        out.set("active_path", active.key)
+        out.set("active_kind", active.kind)
+        out.set("active_name", active.name)
+        out.set("active_source", active.source)
+        out.set("failover_active", active.kind == "uplink")
+        var detection = JSONObject()
+        detection.set("uplink_tracking_s", plan?.tracking?.worstCaseDetection)
+        detection.set("uplink_recovery_s", plan?.tracking?.worstCaseRecovery)
+        detection.set("wan_tracking_s", .object((plan?.wanDetection ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
+        detection.set("daemon_s", daemonDetectionSeconds(s))
+        out.set("detection", detection.value)
+        var wans: [JSONValue] = []
+        for key in snap.state.paths.keys.sorted() where snap.state.paths[key]!.kind == .wan {
+            wans.append(healthJSON(snap.state.paths[key]!, active: active.key == key))
+        }
+        out.set("wans", .array(wans))
+        out.set("uplinks", .array(cfg.uplinks.map { uplinkJSON($0, plan: plan, state: snap.state, activeKey: active.key) }))
+        let pid = snap.state.daemonPID
+        var daemon = JSONObject()
+        daemon.set("running", pid.map { kill(pid_t($0), 0) == 0 } ?? false)
+        daemon.set("pid", pid)
+        daemon.set("updated", snap.state.updated > 0 ? snap.state.updated : nil)
+        out.set("daemon", daemon.value)
+        out.set("warnings", .array(warnings.map(JSONValue.string)))
+        out.set("state_file", stateFileJSON(snap.stateCondition))
+        return out.value
+    }
+
+    /// Worst case for the daemon's own fast loop (health issue): consecutive misses × period.
+    func daemonDetectionSeconds(_ s: Settings) -> Double {
+        HealthPolicy(settings: s).worstCaseDetectionSeconds
+    }
+
+    func currentPlan(_ snap: Snapshot) throws(UplinkError) -> Plan {
+        let cfg = snap.configuration
+        let backend = try BackendKind.choose(cfg.settings, mwan3Present: snap.tx.exists("mwan3"))
+        if backend == .linux { return try Planner.plan(PlanInput(configuration: cfg, network: UCIPackage())) }
+        return try Planner.plan(PlanInput(configuration: cfg, network: snap.tx.documentOrEmpty("network").package,
+                                          mwan3: snap.tx.document("mwan3")?.package,
+                                          firewall: snap.tx.document("firewall")?.package))
+    }
+
+    struct ActivePath {
+        var key: String?
+        var kind: String?
+        var name: String?
+        var source: String
+    }
+
+    /// The daemon's word when it is running; otherwise mwan3's own view (its tracker status
+    /// files run through the mwan3 model); otherwise unknown.
+    func activePath(_ snap: Snapshot, plan: Plan?) -> ActivePath {
+        if let pid = snap.state.daemonPID, kill(pid_t(pid), 0) == 0, let key = snap.state.activePath {
+            let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
+            return ActivePath(key: key, kind: parts.first, name: parts.count > 1 ? parts[1] : nil, source: "daemon")
+        }
+        guard let mwan3 = snap.tx.document("mwan3")?.package else { return ActivePath(source: "unknown") }
+        var online = Set<String>()
+        for s in mwan3.sections where s.type == "interface" {
+            guard let n = s.name else { continue }
+            let status = (try? Files.read(paths.mwan3TrackDir + "/" + n + "/STATUS", limit: 64)).flatMap { $0 }
+            if let status, String(decoding: status, as: UTF8.self).trimmingNewlines() == "online" { online.insert(n) }
+        }
+        guard !online.isEmpty else { return ActivePath(source: "unknown") }
+        let probe = Mwan3Model.Packet(proto: "icmp", destination: IPAddress("192.0.2.1")!)
+        guard case .interfaces(let ifs) = Mwan3Model(mwan3).decide(probe, online: online), let first = ifs.first else {
+            return ActivePath(source: "mwan3")
+        }
+        if let u = snap.configuration.uplinks.first(where: { $0.interface == first }) {
+            return ActivePath(key: "uplink:\(u.peer.rawValue)", kind: "uplink", name: u.peer.rawValue, source: "mwan3")
+        }
+        return ActivePath(key: "wan:\(first)", kind: "wan", name: first, source: "mwan3")
+    }
+
+    func uplinkJSON(_ u: UplinkConfig, plan: Plan?, state: RuntimeState, activeKey: String? = nil) -> JSONValue {
+        let key = "uplink:\(u.peer.rawValue)"
+        let placement = plan?.uplinks.first { $0.peer == u.peer }
+        var j = JSONObject()
+        j.set("peer_id", u.peer.rawValue)
+        j.set("interface", u.interface)
+        j.set("endpoint", u.endpoint.description)
+        j.set("public_key", u.publicKey.base64)
+        j.set("local_public_key", Keys.publicKey(for: u.privateKey).base64)
+        j.set("address", .array(u.addresses.map { .string($0.description) }))
+        j.set("priority", u.priority)
+        j.set("weight", u.weight)
+        j.set("enabled", u.enabled)
+        j.set("route_metric", placement?.routeMetric)
+        j.set("mwan3_metric", placement?.memberMetric)
+        let h = state.paths[key]
+        j.set("state", (h?.state ?? .unknown).rawValue)
+        j.set("latency_ms", h?.latencyMs)
+        j.set("loss_pct", h?.lossPct)
+        j.set("since", h?.since)
+        j.set("last_check", h?.lastCheck)
+        j.set("handshake_age_s", h?.handshakeAge)
+        j.set("detail", h?.detail)
+        j.set("active", activeKey == key)
+        return j.value
+    }
+
+    func healthJSON(_ h: PathHealth, active: Bool) -> JSONValue {
+        var j = JSONObject()
+        j.set("name", h.name)
+        j.set("device", h.device)
+        j.set("state", h.state.rawValue)
+        j.set("latency_ms", h.latencyMs)
+        j.set("loss_pct", h.lossPct)
+        j.set("since", h.since)
+        j.set("last_check", h.lastCheck)
+        j.set("detail", h.detail)
+        j.set("active", active)
+        return j.value
+    }
+
+    func stateFileJSON(_ c: RuntimeStateStore.Condition) -> JSONValue {
+        var j = JSONObject()
+        j.set("path", RuntimeStateStore(paths: paths).path)
+        j.set("status", c.label)
+        j.set("reason", c.reason)
+        return j.value
+    }
+}
+
+/// JSON for write results.
+public enum ResultJSON {
+    public static func outcome(_ o: ApplyOutcome, into j: inout JSONObject) {
+        j.set("changed", .array(o.written.map(JSONValue.string)))
+        j.set("reload", o.reload)
+        j.set("backend", o.backend.rawValue)
+        j.set("warnings", .array(o.plan.warnings.map(JSONValue.string)))
+        if o.stateFile != .ok && o.stateFile != .missing { j.set("state_file_rebuilt", o.stateFile.reason) }
+    }
+
+    public static func uplink(_ u: UplinkConfig, _ o: ApplyOutcome, action: String) -> JSONValue {
+        var j = JSONObject()
+        j.set("success", true)
+        j.set("action", action)
+        j.set("peer_id", u.peer.rawValue)
+        j.set("interface", u.interface)
+        j.set("endpoint", u.endpoint.description)
+        j.set("public_key", Keys.publicKey(for: u.privateKey).base64)
+        j.set("address", .array(u.addresses.map { .string($0.description) }))
+        j.set("priority", u.priority)
+        j.set("weight", u.weight)
+        if action == "added" {
+            let addr = u.addresses.map { $0.description }.joined(separator: ",")
+            j.set("authorize", "on \(u.peer.rawValue): wg set <uplink-server-if> peer \(Keys.publicKey(for: u.privateKey).base64) allowed-ips \(addr)")
+        }
+        outcome(o, into: &j)
+        return j.value
+    }
+
+    public static func error(_ e: UplinkError) -> JSONValue {
+        var j = JSONObject()
+        j.set("success", false)
+        j.set("error", e.message)
+        j.set("code", e.code.rawValue)
+        return j.value
+    }
+}

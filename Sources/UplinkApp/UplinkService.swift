@@ -1,0 +1,110 @@
+import UCI
+import UplinkCore
+import UplinkSystem
+
+/// The operations every face shares: the CLI, the rpcd plugin and the daemon call these and
+/// only render their results differently.
+public struct UplinkService: Sendable {
+    public let paths: Paths
+    public var lockTimeout: Double = 30
+
+    public init(paths: Paths) { self.paths = paths }
+
+    static let packages = [Settings.packageName, "network", "mwan3", "firewall"]
+
+    var ourConfigPath: String { paths.config(Settings.packageName) }
+
+    /// Our configuration as the write is about to change it, with the edits to our own file.
+    struct Edit {
+        var configuration: UplinkConfiguration
+        var ours: UCIChangeSet
+        let document: UCIDocument
+    }
+
+    /// The shared write path: lock, read, let `body` change our configuration, render the
+    /// shared files from it, write what changed, reload, bring the runtime state in line.
+    func write<T>(_ body: (inout Edit, ConfigTransaction) throws(UplinkError) -> T) throws(UplinkError) -> (T, ApplyOutcome) {
+        let tx = try ConfigTransaction(paths: paths, packages: Self.packages, write: true, lockTimeout: lockTimeout)
+        defer { tx.finish() }
+        let ourDoc = tx.documentOrEmpty(Settings.packageName)
+        let cfg = try UplinkConfiguration(package: ourDoc.package, file: ourConfigPath)
+        var edit = Edit(configuration: cfg, ours: UCIChangeSet(ourDoc), document: ourDoc)
+        let value = try body(&edit, tx)
+        let outcome = try render(edit.configuration, ours: edit.ours, tx: tx)
+        return (value, outcome)
+    }
+
+    func render(_ cfg: UplinkConfiguration, ours: UCIChangeSet, tx: ConfigTransaction) throws(UplinkError) -> ApplyOutcome {
+        let backend = try BackendKind.choose(cfg.settings, mwan3Present: tx.exists("mwan3"))
+        var changes: [String: UCIChangeSet] = [Settings.packageName: ours]
+        let plan: Plan
+        if backend == .mwan3 {
+            var resolved: [String: IPAddress] = [:]
+            for u in cfg.uplinks where u.endpoint.address == nil {
+                if let a = Resolver.resolve(u.endpoint.host) { resolved[u.endpoint.host] = a }
+            }
+            let input = PlanInput(configuration: cfg, network: tx.documentOrEmpty("network").package,
+                                  mwan3: tx.document("mwan3")?.package, firewall: tx.document("firewall")?.package,
+                                  resolved: resolved, rankOverride: nil)
+            plan = try Planner.plan(input)
+            if let doc = tx.document("network") { changes["network"] = try Reconciler.changes(doc, plan: plan.network) }
+            if let doc = tx.document("mwan3"), let p = plan.mwan3 { changes["mwan3"] = try Reconciler.changes(doc, plan: p) }
+            if let doc = tx.document("firewall"), let p = plan.firewall { changes["firewall"] = try Reconciler.changes(doc, plan: p) }
+        } else {
+            plan = try Planner.plan(PlanInput(configuration: cfg, network: UCIPackage()))
+        }
+        let written = try tx.commit(changes)
+        let reload = ServiceReloader(paths: paths).reload(changed: written)
+        let stateFile = syncRuntimeState(cfg, backend: backend)
+        return ApplyOutcome(written: written, reload: reload, plan: plan, backend: backend, stateFile: stateFile)
+    }
+
+    /// Makes the runtime state list exactly the configured uplinks; rebuilds a bad file.
+    func syncRuntimeState(_ cfg: UplinkConfiguration, backend: BackendKind) -> RuntimeStateStore.Condition {
+        let store = RuntimeStateStore(paths: paths)
+        let (loaded, condition) = store.load()
+        var state = loaded
+        let wanted = Dictionary(uniqueKeysWithValues: cfg.uplinks.filter(\.enabled).map { ("uplink:\($0.peer.rawValue)", $0) })
+        for key in state.paths.keys where state.paths[key]!.kind == .uplink && wanted[key] == nil {
+            state.paths[key] = nil
+        }
+        for (key, u) in wanted {
+            if state.paths[key] == nil {
+                state.paths[key] = PathHealth(kind: .uplink, name: u.peer.rawValue, device: u.interface)
+            } else {
+                state.paths[key]!.device = u.interface
+            }
+        }
+        let now = Clock.now()
+        for (k, o) in state.offers where o.isExpired(at: now) { state.offers[k] = nil }
+        if state != loaded || condition != .ok {
+            state.updated = now
+            do { try store.save(state) } catch { return .rebuilt("cannot save: \(error.message)") }
+        }
+        return condition
+    }
+
+    /// A read-only snapshot: our configuration, the shared files, and the runtime state.
+    struct Snapshot {
+        var configuration: UplinkConfiguration
+        var tx: ConfigTransaction
+        var state: RuntimeState
+        var stateCondition: RuntimeStateStore.Condition
+    }
+
+    func snapshot() throws(UplinkError) -> Snapshot {
+        let tx = try ConfigTransaction(paths: paths, packages: Self.packages, write: false)
+        let cfg = try UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package, file: ourConfigPath)
+        let (state, condition) = RuntimeStateStore(paths: paths).load()
+        return Snapshot(configuration: cfg, tx: tx, state: state, stateCondition: condition)
+    }
+}
+
+/// What a write did.
+public struct ApplyOutcome: Sendable {
+    public var written: [String]
+    public var reload: String?
+    public var plan: Plan
+    public var backend: BackendKind
+    public var stateFile: RuntimeStateStore.Condition
+}

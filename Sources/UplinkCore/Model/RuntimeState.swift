@@ -1,0 +1,146 @@
+/// `/var/run/wireguard-uplinks.json`: what the daemon and commands know at run time.
+/// Versioned; decoding drops (and reports) entries it cannot read instead of failing.
+public struct RuntimeState: Equatable, Sendable {
+    public static let schema = "wireguard-uplink/runtime"
+    public static let version = 1
+    public static let maximumOffers = 256
+    public static let maximumFileSize = 1 << 20
+
+    public var updated: Double = 0
+    /// Path carrying the default route now: "wan:<name>", "uplink:<peer>", or nil if unknown.
+    public var activePath: String?
+    public var failoverActive = false
+    public var paths: [String: PathHealth] = [:]
+    public var offers: [String: Offer] = [:]
+    public var counters: [String: Int] = [:]
+    /// When the daemon last rewrote mwan3 metrics (at most once per 10 minutes).
+    public var lastReorder: Double?
+    public var daemonPID: Int?
+
+    public init() {}
+
+    public mutating func count(_ counter: String, by n: Int = 1) {
+        counters[counter, default: 0] += n
+    }
+
+    // MARK: JSON
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o.set("schema", Self.schema)
+        o.set("version", Self.version)
+        o.set("updated", updated)
+        o.set("active_path", activePath)
+        o.set("failover_active", failoverActive)
+        o.set("paths", .object(paths.keys.sorted().map { ($0, Self.encode(paths[$0]!)) }))
+        o.set("offers", .object(offers.keys.sorted().map { ($0, Self.encode(offers[$0]!)) }))
+        o.set("counters", .object(counters.keys.sorted().map { ($0, .int(Int64(counters[$0]!))) }))
+        o.set("last_reorder", lastReorder)
+        o.set("daemon_pid", daemonPID)
+        return o.value
+    }
+
+    public static func encode(_ h: PathHealth) -> JSONValue {
+        var o = JSONObject()
+        o.set("kind", h.kind.rawValue)
+        o.set("name", h.name)
+        o.set("device", h.device)
+        o.set("state", h.state.rawValue)
+        o.set("latency_ms", h.latencyMs)
+        o.set("loss_pct", h.lossPct)
+        o.set("last_check", h.lastCheck)
+        o.set("since", h.since)
+        o.set("consecutive_failures", h.consecutiveFailures)
+        o.set("consecutive_successes", h.consecutiveSuccesses)
+        o.set("handshake_age_s", h.handshakeAge)
+        o.set("rx_bytes", h.rxBytes)
+        o.set("tx_bytes", h.txBytes)
+        o.set("detail", h.detail)
+        return o.value
+    }
+
+    public static func encode(_ f: Offer) -> JSONValue {
+        var caps = JSONObject()
+        caps.set("bandwidth_mbps", f.bandwidthMbps)
+        caps.set("latency_ms", f.latencyMs)
+        caps.set("wan_type", f.wanType)
+        caps.set("available", f.available)
+        caps.set("metered", f.metered)
+        var ep = JSONObject()
+        ep.set("host", f.endpoint.host)
+        ep.set("port", f.endpoint.port)
+        ep.set("public_key", f.publicKey.base64)
+        var o = JSONObject()
+        o.set("peer_id", f.peer.rawValue)
+        o.set("seq", .int(Int64(clamping: f.seq)))
+        o.set("timestamp", f.timestamp)
+        o.set("ttl", f.ttl)
+        o.set("capabilities", caps.value)
+        o.set("endpoint", ep.value)
+        o.set("received", f.received)
+        o.set("expires", f.expires)
+        o.set("via", f.via)
+        o.set("source", f.source)
+        o.set("trusted", f.trusted)
+        return o.value
+    }
+
+    /// Reads a state file. Unreadable entries are skipped and named in `problems`.
+    public static func decode(_ v: JSONValue) -> (state: RuntimeState, problems: [String]) {
+        var s = RuntimeState()
+        var problems: [String] = []
+        guard case .object = v else { return (s, ["top level is not an object"]) }
+        if v["schema"]?.stringValue != schema { problems.append("unknown schema") }
+        if let ver = v["version"]?.intValue, ver != Int64(version) { problems.append("schema version \(ver), expected \(version)") }
+        s.updated = v["updated"]?.doubleValue ?? 0
+        s.activePath = v["active_path"]?.stringValue
+        s.failoverActive = v["failover_active"]?.boolValue ?? false
+        s.lastReorder = v["last_reorder"]?.doubleValue
+        s.daemonPID = v["daemon_pid"]?.intValue.map { Int($0) }
+        for (k, e) in v["paths"]?.objectPairs ?? [] {
+            if let h = decodeHealth(e) { s.paths[k] = h } else { problems.append("path '\(k)' unreadable") }
+        }
+        for (k, e) in (v["offers"]?.objectPairs ?? []).prefix(maximumOffers) {
+            if let f = decodeOffer(e) { s.offers[k] = f } else { problems.append("offer '\(k)' unreadable") }
+        }
+        for (k, e) in v["counters"]?.objectPairs ?? [] {
+            if let n = e.intValue { s.counters[k] = Int(n) }
+        }
+        return (s, problems)
+    }
+
+    static func decodeHealth(_ v: JSONValue) -> PathHealth? {
+        guard let kind = v["kind"]?.stringValue.flatMap(PathHealth.Kind.init(rawValue:)),
+              let name = v["name"]?.stringValue else { return nil }
+        var h = PathHealth(kind: kind, name: name, device: v["device"]?.stringValue)
+        h.state = v["state"]?.stringValue.flatMap(HealthState.init(rawValue:)) ?? .unknown
+        h.latencyMs = v["latency_ms"]?.doubleValue
+        h.lossPct = v["loss_pct"]?.doubleValue
+        h.lastCheck = v["last_check"]?.doubleValue
+        h.since = v["since"]?.doubleValue
+        h.consecutiveFailures = Int(v["consecutive_failures"]?.intValue ?? 0)
+        h.consecutiveSuccesses = Int(v["consecutive_successes"]?.intValue ?? 0)
+        h.handshakeAge = v["handshake_age_s"]?.intValue.map { Int($0) }
+        h.rxBytes = v["rx_bytes"]?.intValue.map { Int($0) }
+        h.txBytes = v["tx_bytes"]?.intValue.map { Int($0) }
+        h.detail = v["detail"]?.stringValue
+        return h
+    }
+
+    static func decodeOffer(_ v: JSONValue) -> Offer? {
+        guard let pid = v["peer_id"]?.stringValue, let peer = try? PeerID(validating: pid),
+              let seq = v["seq"]?.intValue, seq >= 0,
+              let ep = v["endpoint"], let host = ep["host"]?.stringValue, let port = ep["port"]?.intValue,
+              (1...65535).contains(port), (try? Endpoint.validateHost(host)) != nil,
+              let keyText = ep["public_key"]?.stringValue, let key = try? WireGuardKey(base64: keyText),
+              let received = v["received"]?.doubleValue, let expires = v["expires"]?.doubleValue else { return nil }
+        let caps = v["capabilities"]
+        return Offer(peer: peer, seq: UInt64(seq), timestamp: v["timestamp"]?.doubleValue ?? received,
+                     ttl: Int(v["ttl"]?.intValue ?? 0),
+                     bandwidthMbps: caps?["bandwidth_mbps"]?.intValue.map { Int($0) },
+                     latencyMs: caps?["latency_ms"]?.doubleValue, wanType: caps?["wan_type"]?.stringValue,
+                     available: caps?["available"]?.boolValue ?? false, metered: caps?["metered"]?.boolValue ?? false,
+                     endpoint: Endpoint(host: host, port: Int(port)), publicKey: key, received: received, expires: expires,
+                     via: v["via"]?.stringValue, source: v["source"]?.stringValue, trusted: v["trusted"]?.boolValue ?? false)
+    }
+}

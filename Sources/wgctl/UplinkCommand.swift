@@ -1,0 +1,204 @@
+import ArgumentParser
+import UplinkApp
+import UplinkCore
+import UplinkSystem
+
+struct UplinkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "uplink",
+        abstract: "Manage uplinks: WireGuard tunnels to mesh peers that carry traffic when the WAN fails.",
+        subcommands: [List.self, Status.self, Add.self, Remove.self, Priority.self, Failover.self, Apply.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Configured uplinks and the offers heard from mesh peers.")
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try failing(common) {
+                let v = try common.service.list()
+                emit(common, v) { Self.human($0) }
+            }
+        }
+
+        static func human(_ v: JSONValue) -> String {
+            let now = Clock.now()
+            var t = TextTable(["PEER", "INTERFACE", "ENDPOINT", "PRIO", "WEIGHT", "STATE", "LATENCY", "LOSS", "SINCE"])
+            for u in v["uplinks"]?.arrayValue ?? [] {
+                t.add([Output.text(u["peer_id"]), Output.text(u["interface"]), Output.text(u["endpoint"]),
+                       Output.text(u["priority"]), Output.text(u["weight"]),
+                       Output.text(u["state"]) + (u["enabled"]?.boolValue == false ? " (disabled)" : ""),
+                       Output.ms(u["latency_ms"]), Output.pct(u["loss_pct"]), Output.age(since: u["since"], now: now)])
+            }
+            var out = (v["uplinks"]?.arrayValue?.isEmpty ?? true) ? "No uplinks configured." : t.render()
+            let offers = v["offers"]?.arrayValue ?? []
+            if !offers.isEmpty {
+                var o = TextTable(["OFFER FROM", "ENDPOINT", "AVAILABLE", "BANDWIDTH", "LATENCY", "WAN", "METERED", "TRUST", "AGE", "CONFIGURED"])
+                for f in offers {
+                    o.add([Output.text(f["peer_id"]), Output.text(f["endpoint"]), Output.text(f["available"]),
+                           f["bandwidth_mbps"]?.intValue.map { "\($0) Mbit/s" } ?? "-", Output.ms(f["latency_ms"]),
+                           Output.text(f["wan_type"]), Output.text(f["metered"]),
+                           f["trusted"]?.boolValue == true ? "trusted" : "untrusted",
+                           "\(Output.text(f["age_s"]))s", Output.text(f["configured"])])
+                }
+                out += "\n\n" + o.render()
+            }
+            if v["enabled"]?.boolValue == false { out += "\n\nwireguard-uplink is disabled (option enabled '0')." }
+            if v["auto_failover"]?.boolValue == false { out += "\nFailover is off (wgctl uplink failover enable)." }
+            return out
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Which path carries traffic, health of every path, detection times.")
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try failing(common) {
+                let v = try common.service.status()
+                emit(common, v) { Self.human($0) }
+            }
+        }
+
+        static func human(_ v: JSONValue) -> String {
+            let now = Clock.now()
+            var lines: [String] = []
+            let active = v["active_path"]?.stringValue ?? "unknown"
+            lines.append("Default route via: \(active)\(v["failover_active"]?.boolValue == true ? "  (FAILED OVER)" : "")  [source: \(Output.text(v["active_source"]))]")
+            lines.append("Backend: \(Output.text(v["backend"]))   policy: \(Output.text(v["policy"]))   enabled: \(Output.text(v["enabled"]))   auto_failover: \(Output.text(v["auto_failover"]))")
+            let d = v["detection"]
+            var det = "Worst-case detection: daemon \(Output.text(d?["daemon_s"])) s"
+            if let u = d?["uplink_tracking_s"], u != .null { det += ", mwan3 uplink tracking \(Output.text(u)) s" }
+            for (wan, s) in d?["wan_tracking_s"]?.objectPairs ?? [] { det += ", mwan3 '\(wan)' \(Output.text(s)) s" }
+            lines.append(det + " (failover_timeout \(Output.text(v["failover_timeout"])) s)")
+            var t = TextTable(["PATH", "DEVICE", "STATE", "LATENCY", "LOSS", "SINCE", "CHECKED", "ACTIVE"])
+            for w in v["wans"]?.arrayValue ?? [] {
+                t.add(["wan:" + Output.text(w["name"]), Output.text(w["device"]), Output.text(w["state"]), Output.ms(w["latency_ms"]),
+                       Output.pct(w["loss_pct"]), Output.age(since: w["since"], now: now), Output.age(since: w["last_check"], now: now),
+                       w["active"]?.boolValue == true ? "*" : ""])
+            }
+            for u in v["uplinks"]?.arrayValue ?? [] {
+                t.add(["uplink:" + Output.text(u["peer_id"]), Output.text(u["interface"]), Output.text(u["state"]), Output.ms(u["latency_ms"]),
+                       Output.pct(u["loss_pct"]), Output.age(since: u["since"], now: now), Output.age(since: u["last_check"], now: now),
+                       u["active"]?.boolValue == true ? "*" : ""])
+            }
+            lines.append("")
+            lines.append(t.render())
+            let daemon = v["daemon"]
+            lines.append("")
+            lines.append(daemon?["running"]?.boolValue == true ? "Daemon: running (pid \(Output.text(daemon?["pid"])))" : "Daemon: not running")
+            if let sf = v["state_file"], sf["status"]?.stringValue != "ok" {
+                lines.append("Runtime state: \(Output.text(sf["status"]))\(sf["reason"]?.stringValue.map { " (\($0))" } ?? "")")
+            }
+            for w in v["warnings"]?.arrayValue ?? [] { lines.append("warning: \(Output.text(w))") }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a mesh peer as an uplink and print the key the provider must authorise.",
+            discussion: "Without --endpoint/--public-key they come from the peer's current offer. Priority 1–100 (default 50): higher is preferred; uplinks of equal priority share load by weight (1–1000).")
+        @OptionGroup var common: Common
+        @Argument(help: "The provider's peer id: 1–64 of A-Z a-z 0-9 . _ : -") var peerID: String
+        @Option(help: "Provider endpoint HOST:PORT ([ADDR]:PORT for IPv6).") var endpoint: String?
+        @Option(name: .customLong("public-key"), help: "Provider's WireGuard public key.") var publicKey: String?
+        @Option(help: "This uplink's tunnel address, CIDR (e.g. 10.200.1.2/32).") var address: String?
+        @Option(help: "1–100, higher is preferred (mwan3 member metric orders failover).") var priority: Int?
+        @Option(help: "1–1000, share of load among equal priorities (mwan3 member weight).") var weight: Int?
+
+        func validate() throws { _ = try validatedPeer(peerID) }
+
+        func run() throws {
+            try failing(common) {
+                var req = AddRequest(peer: try PeerID(validating: peerID))
+                if let endpoint { req.endpoint = try Endpoint(parsing: endpoint) }
+                if let publicKey { req.publicKey = try WireGuardKey(base64: publicKey) }
+                if let address { req.addresses = try RPCD.parseAddresses(address) }
+                req.priority = priority
+                req.weight = weight
+                let (u, o) = try common.service.add(req)
+                emit(common, ResultJSON.uplink(u, o, action: "added")) { v in
+                    """
+                    Added uplink \(Output.text(v["peer_id"])) as interface \(Output.text(v["interface"])) (endpoint \(Output.text(v["endpoint"])), priority \(Output.text(v["priority"])), weight \(Output.text(v["weight"]))).
+                    Public key of this uplink; the provider must authorise it:
+                      \(Output.text(v["public_key"]))
+                      \(Output.text(v["authorize"]))
+                    \(describeOutcome(v))
+                    """
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an uplink and everything generated for it.")
+        @OptionGroup var common: Common
+        @Argument(help: "The provider's peer id.") var peerID: String
+
+        func validate() throws { _ = try validatedPeer(peerID) }
+
+        func run() throws {
+            try failing(common) {
+                let (u, o) = try common.service.remove(try PeerID(validating: peerID))
+                emit(common, ResultJSON.uplink(u, o, action: "removed")) { v in
+                    "Removed uplink \(Output.text(v["peer_id"])) (\(Output.text(v["interface"]))).\n" + describeOutcome(v)
+                }
+            }
+        }
+    }
+
+    struct Priority: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set an uplink's priority (1–100, higher is preferred).",
+            discussion: "Maps to the mwan3 member metric in the default policy: the highest priority gets the lowest metric after every WAN member, so it is used first when the WANs fail.")
+        @OptionGroup var common: Common
+        @Argument(help: "The provider's peer id.") var peerID: String
+        @Argument(help: "Priority 1–100 (the spec calls it weight).") var weight: Int
+
+        func validate() throws { _ = try validatedPeer(peerID) }
+
+        func run() throws {
+            try failing(common) {
+                let (u, o) = try common.service.setPriority(try PeerID(validating: peerID), priority: weight)
+                emit(common, ResultJSON.uplink(u, o, action: "priority")) { v in
+                    "Uplink \(Output.text(v["peer_id"])) now has priority \(Output.text(v["priority"])).\n" + describeOutcome(v)
+                }
+            }
+        }
+    }
+
+    struct Failover: ParsableCommand {
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case enable, disable }
+        static let configuration = CommandConfiguration(abstract: "Let the uplinks take over when the WANs fail (enable), or keep them idle (disable).")
+        @OptionGroup var common: Common
+        @Argument(help: "enable or disable") var mode: Mode
+
+        func run() throws {
+            try failing(common) {
+                let o = try common.service.setFailover(mode == .enable)
+                var j = JSONObject()
+                j.set("success", true)
+                j.set("auto_failover", mode == .enable)
+                ResultJSON.outcome(o, into: &j)
+                emit(common, j.value) { v in
+                    "Failover \(mode == .enable ? "enabled" : "disabled").\n" + describeOutcome(v)
+                }
+            }
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-render network, mwan3 and firewall from the uplink configuration (idempotent).")
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try failing(common) {
+                let o = try common.service.apply()
+                var j = JSONObject()
+                j.set("success", true)
+                ResultJSON.outcome(o, into: &j)
+                emit(common, j.value) { describeOutcome($0) }
+            }
+        }
+    }
+}
