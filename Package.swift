@@ -32,5 +32,7 @@ let package = Package(
         .testTarget(name: "UCITests", dependencies: ["UCI"]),
         .testTarget(name: "UplinkCoreTests", dependencies: ["UplinkCore", "UCI"]),
         .testTarget(name: "UplinkAppTests", dependencies: ["UplinkApp", "UplinkSystem", "UplinkCore", "UCI"]),
+        // End to end in network namespaces (root, wireguard-go, nft): lab/scenarios/*.sh.
+        .testTarget(name: "LabTests", dependencies: ["UplinkSystem"]),
     ]
 )

@@ -18,6 +18,7 @@ public enum RPCD {
         ("uplink_set_priority", .object([("peer_id", .string("str")), ("weight", .int(32))])),
         ("uplink_failover", .object([("enabled", .bool(true))])),
         ("uplink_apply", .object([])),
+        ("uplink_test", .object([("peer_id", .string("str"))])),
     ]
 
     /// Methods that change configuration (the ACL's `write` list).
@@ -78,6 +79,8 @@ public enum RPCD {
             j.set("auto_failover", on)
             ResultJSON.outcome(o, into: &j)
             return j.value
+        case "uplink_test":
+            return try service.test(try args.peer())
         case "uplink_apply":
             let o = try service.apply()
             var j = JSONObject()

@@ -76,6 +76,8 @@ extension UplinkService {
         detection.set("uplink_recovery_s", plan?.tracking?.worstCaseRecovery)
         detection.set("wan_tracking_s", .object((plan?.wanDetection ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
         detection.set("daemon_s", daemonDetectionSeconds(s))
+        detection.set("failback_s", HealthPolicy(settings: s).failbackSeconds)
+        detection.set("probe_rate_pps", HealthPolicy(settings: s).probesPerSecond)
         out.set("detection", detection.value)
         var wans: [JSONValue] = []
         for key in snap.state.paths.keys.sorted() where snap.state.paths[key]!.kind == .wan {

@@ -55,6 +55,10 @@ public struct UplinkService: Sendable {
         }
         let written = try tx.commit(changes)
         let reload = ServiceReloader(paths: paths).reload(changed: written)
+        if written.contains(Settings.packageName) {
+            // a running daemon picks the change up at once (no daemon: nothing listens)
+            WakeSocket.send("reload", to: paths.wakeSocket)
+        }
         let stateFile = syncRuntimeState(cfg, backend: backend)
         return ApplyOutcome(written: written, reload: reload, plan: plan, backend: backend, stateFile: stateFile)
     }

@@ -16,6 +16,8 @@ public struct CommandResult: Sendable {
 }
 
 /// pipe(2) with both ends close-on-exec (the spawned child gets only what dup2 gives it).
+public func cloexecPipePair(_ fds: inout [Int32]) -> Bool { cloexecPipe(&fds) }
+
 func cloexecPipe(_ fds: inout [Int32]) -> Bool {
     fds.withUnsafeMutableBufferPointer { wgu_pipe_cloexec($0.baseAddress!) } == 0
 }

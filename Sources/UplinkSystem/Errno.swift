@@ -1,6 +1,6 @@
 import Glibc
 
-func errnoText(_ e: Int32 = errno) -> String {
+public func errnoText(_ e: Int32 = errno) -> String {
     guard let s = strerror(e) else { return "error \(e)" }
     return String(cString: s)
 }

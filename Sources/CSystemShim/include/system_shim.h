@@ -6,4 +6,6 @@
 ssize_t wgu_getrandom(void *buf, size_t len);
 int wgu_mkostemp_cloexec(char *template_);
 int wgu_pipe_cloexec(int fds[2]);
+/* A non-blocking NETLINK_ROUTE socket subscribed to link changes; -1 with errno on failure. */
+int wgu_netlink_link_socket(void);
 #endif

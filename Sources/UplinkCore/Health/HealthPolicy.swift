@@ -1,6 +1,7 @@
-/// Timing of the daemon's own checks, derived from the settings: the active path is probed
-/// every `fastPeriod` seconds and declared down after `failuresToFail` misses in a row;
-/// failback needs `successesToRecover` good rounds in a row (a longer run: no flapping).
+/// Timing of the daemon's own checks, derived from the settings. The active path (and, when
+/// failed over, every WAN) is probed every `fastPeriod` seconds, one echo per round to the
+/// next track target; `failuresToFail` missed rounds in a row take it down; recovery needs
+/// `successesToRecover` answered rounds in a row (a longer run, so a lossy link cannot flap).
 public struct HealthPolicy: Equatable, Sendable {
     public var fastPeriod: Double
     public var probeTimeout: Double
@@ -10,14 +11,21 @@ public struct HealthPolicy: Equatable, Sendable {
 
     public init(settings: Settings) {
         checkInterval = Double(settings.checkInterval)
-        fastPeriod = 0.2
-        probeTimeout = 0.3
+        fastPeriod = min(1.0, max(0.1, Double(settings.failoverTimeout) / 20))
+        probeTimeout = max(0.15, fastPeriod * 1.5)
         failuresToFail = 3
         successesToRecover = max(10, Int((Double(settings.failoverTimeout) / fastPeriod).rounded()))
     }
 
-    /// Worst case from a silent failure to the decision: the misses plus one period of phase.
+    /// Worst case from a silent failure to the decision: the last answered round's successor
+    /// is sent up to one period later, then `failuresToFail` rounds each time out.
     public var worstCaseDetectionSeconds: Double {
         ((Double(failuresToFail) * fastPeriod + probeTimeout) * 100).rounded() / 100
     }
+
+    /// Seconds of continuous health before failing back.
+    public var failbackSeconds: Double { Double(successesToRecover) * fastPeriod }
+
+    /// Echo requests per second on each fast-probed path.
+    public var probesPerSecond: Double { 1 / fastPeriod }
 }

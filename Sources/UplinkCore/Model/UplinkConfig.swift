@@ -25,6 +25,8 @@ public struct UplinkConfig: Equatable, Sendable {
     public var enabled: Bool
     public var mtu: Int?
     public var dns: [String]
+    /// The provider's own tunnel address (from its grant, or option gateway).
+    public var gateway: IPAddress?
 
     public init(peer: PeerID, interface: String, endpoint: Endpoint, publicKey: WireGuardKey, privateKey: WireGuardKey,
                 addresses: [IPPrefix], priority: Int = defaultPriority, weight: Int = 1, slot: Int, enabled: Bool = true,
@@ -84,6 +86,22 @@ public struct UplinkConfig: Equatable, Sendable {
         enabled = try r.bool("enabled", default: true)
         mtu = s.has("mtu") ? try r.int("mtu", 1280...9000, default: 1420, unit: "bytes") : nil
         dns = try r.addresses("dns", default: [])
+        if let g = s["gateway"] {
+            guard let a = IPAddress(g) else { throw r.bad("gateway", g, "expected the provider's tunnel IP address") }
+            gateway = a
+        }
+    }
+
+    /// The provider's tunnel address: option gateway, else the first host of a shared subnet
+    /// (10.200.1.2/24 → 10.200.1.1); nil for a lone /32.
+    public var providerAddress: IPAddress? {
+        if let gateway { return gateway }
+        for a in addresses where a.address.isV4 && a.length <= 30 {
+            guard case .v4(let net) = a.address.masked(a.length) else { continue }
+            let first = IPAddress.v4(net + 1)
+            if first != a.address { return first }
+        }
+        return nil
     }
 
     public var section: UCISection {
@@ -101,6 +119,7 @@ public struct UplinkConfig: Equatable, Sendable {
         if !enabled { o.append(UCIOption("enabled", "0")) }
         if let mtu { o.append(UCIOption("mtu", String(mtu))) }
         if !dns.isEmpty { o.append(UCIOption("dns", list: dns)) }
+        if let gateway { o.append(UCIOption("gateway", gateway.description)) }
         return UCISection(type: Self.sectionType, name: interface, options: o)
     }
 }

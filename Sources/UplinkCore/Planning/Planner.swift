@@ -133,7 +133,8 @@ public enum Planner {
                     ruleSections.append(DesiredSection(rule, .beforeFirstUser(type: "rule")))
                 }
             }
-            if !onUnderlay(u.endpoint, network: input.network, resolved: input.resolved) {
+            let knowsNetworks = input.network.sections.contains { $0.type == "interface" }
+            if knowsNetworks && !onUnderlay(u.endpoint, network: input.network, resolved: input.resolved) {
                 plan.warnings.append("uplink '\(u.peer)': endpoint \(u.endpoint.host) is not on a directly connected mesh network; make sure a route to it leads over the mesh, not a WAN or another uplink")
             }
             plan.uplinks.append(UplinkPlacement(peer: u.peer, interface: u.interface, routeMetric: metric, memberMetric: memberMetric))

@@ -1,0 +1,351 @@
+import Glibc
+import UplinkCore
+import UplinkSystem
+
+/// `wgctl uplink daemon`: watches every path and keeps the default route on the best one.
+///
+/// One thread runs a poll loop over: a netlink socket (carrier changes wake it at once), the
+/// wake socket (hotplug events, `apply` asking for a reload), the fast-probe sockets and the
+/// pipe of the worker thread that runs full checks every check_interval. On the Linux backend
+/// it owns the kernel state and moves the default route itself; with mwan3 it measures, keeps
+/// the runtime state, flushes a dead WAN's connections, and leaves switching to mwan3.
+public final class Daemon {
+    let service: UplinkService
+    var configuration: UplinkConfiguration
+    var backend: BackendKind
+    var policy: HealthPolicy
+    var specs: [PathSpec] = []
+    var trackers: [String: PathTracker] = [:]
+    var fast: [String: FastProbe] = [:]
+    var active: String?
+    var state: RuntimeState
+    let store: RuntimeStateStore
+    let kernel = LinuxKernel()
+    let links: LinkMonitor
+    let wake: WakeSocket
+    let checks: BackgroundChecks
+    var nextRound = 0.0
+    var nextFullCheck = 0.0
+    var nextSave = 0.0
+    var dirty = true
+    var daemonLock: FileLock?
+    let log: (String) -> Void
+
+    public init(service: UplinkService, log: @escaping (String) -> Void) throws(UplinkError) {
+        self.service = service
+        self.log = log
+        let lockPath = service.paths.path("var/run/wireguard-uplink.daemon.lock")
+        daemonLock = try FileLock.acquire(lockPath, timeout: 0.2)
+        let snap = try service.snapshot()
+        configuration = snap.configuration
+        backend = try BackendKind.choose(configuration.settings, mwan3Present: snap.tx.exists("mwan3"))
+        snap.tx.finish()
+        policy = HealthPolicy(settings: configuration.settings)
+        store = RuntimeStateStore(paths: service.paths)
+        state = store.load().state
+        links = try LinkMonitor()
+        wake = try WakeSocket(listeningAt: service.paths.wakeSocket)
+        checks = try BackgroundChecks()
+    }
+
+    public func run() throws(UplinkError) {
+        Signals.install()
+        try setUp()
+        log("started: backend \(backend.rawValue), \(specs.count) paths, fast probe every \(policy.fastPeriod) s, worst-case detection \(policy.worstCaseDetectionSeconds) s, failback after \(policy.failbackSeconds) s healthy")
+        while Signals.stop == 0 {
+            if Signals.reload != 0 {
+                Signals.reload = 0
+                reload()
+            }
+            let now = Clock.monotonic()
+            var timeout = min(nextRound, nextFullCheck, nextSave) - now
+            for p in fast.values { if let d = p.nextDeadline { timeout = min(timeout, d - now) } }
+            var fds = [pollfd(fd: links.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: checks.readFD, events: Int16(POLLIN), revents: 0)]
+            for p in fast.values { fds.append(pollfd(fd: p.fd, events: Int16(POLLIN), revents: 0)) }
+            _ = poll(&fds, nfds_t(fds.count), Int32(max(0, min(timeout, 5)) * 1000) + 1)
+            if fds[0].revents != 0 { onLinkEvents(links.drain()) }
+            if fds[1].revents != 0 { for m in wake.drain() { onMessage(m) } }
+            if fds[2].revents != 0 { onCheckResults(checks.take()) }
+            tick()
+        }
+        saveState(force: true)
+        log("stopped")
+    }
+
+    // MARK: set-up and reload
+
+    func setUp() throws(UplinkError) {
+        if backend == .linux {
+            let plan = LinuxPlan(configuration: configuration)
+            for note in try kernel.ensure(plan) { log(note) }
+        }
+        rebuildPaths()
+        state.daemonPID = Int(getpid())
+        // start on the WAN (or keep what the runtime state says is active, if it still exists)
+        let firstWAN = specs.first { $0.kind == .wan }?.key
+        active = nil
+        switchTo(firstWAN, reason: "start")
+        for spec in specs where spec.kind == .wan && !LinkMonitor.hasCarrier(spec.device) {
+            markDown(spec.key, reason: "no carrier")
+        }
+        nextFullCheck = Clock.monotonic()
+        nextRound = Clock.monotonic()
+    }
+
+    func rebuildPaths() {
+        specs = service.pathSpecs(configuration, backend: backend)
+        var kept: [String: PathTracker] = [:]
+        for spec in specs {
+            var t = trackers[spec.key] ?? state.paths[spec.key].map(PathTracker.init) ?? PathTracker(PathHealth(kind: spec.kind, name: spec.name, device: spec.device))
+            t.health.device = spec.device
+            if trackers[spec.key] == nil {
+                // health from a previous run is stale: start unknown, keep the figures
+                t.health.state = .unknown
+                t.health.consecutiveFailures = 0
+                t.health.consecutiveSuccesses = 0
+            }
+            kept[spec.key] = t
+        }
+        trackers = kept
+        for key in state.paths.keys where trackers[key] == nil { state.paths[key] = nil }
+        refreshFastSet()
+        dirty = true
+    }
+
+    func reload() {
+        do {
+            let snap = try service.snapshot()
+            configuration = snap.configuration
+            backend = try BackendKind.choose(configuration.settings, mwan3Present: snap.tx.exists("mwan3"))
+            snap.tx.finish()
+            policy = HealthPolicy(settings: configuration.settings)
+            if backend == .linux {
+                for note in try kernel.ensure(LinuxPlan(configuration: configuration)) { log(note) }
+            }
+            rebuildPaths()
+            if let a = active, trackers[a] == nil { active = nil }
+            reselect(reason: "configuration reloaded")
+            if active == nil { switchTo(specs.first { $0.kind == .wan }?.key, reason: "configuration reloaded") }
+            nextFullCheck = Clock.monotonic()
+            log("configuration reloaded: \(specs.count) paths")
+        } catch {
+            log("reload failed, keeping the previous configuration: \(error.message)")
+        }
+    }
+
+    // MARK: events
+
+    func onLinkEvents(_ names: Set<String>) {
+        for spec in specs where names.contains(spec.device) || names.isEmpty {
+            let carrier = LinkMonitor.hasCarrier(spec.device)
+            if spec.kind == .wan && !carrier, trackers[spec.key]?.health.state != .down {
+                markDown(spec.key, reason: "carrier lost on \(spec.device)")
+            }
+        }
+    }
+
+    /// `reload`, `check`, or a hotplug event `ACTION INTERFACE [DEVICE]`.
+    func onMessage(_ m: String) {
+        let parts = m.split(separator: " ").map(String.init)
+        guard let action = parts.first else { return }
+        switch action {
+        case "reload":
+            reload()
+        case "check":
+            nextFullCheck = Clock.monotonic()
+        case "ifdown", "disconnected":
+            guard parts.count >= 2 else { return }
+            let iface = parts[1]
+            if let spec = specs.first(where: { $0.kind == .wan && ($0.name == iface || $0.device == iface) }) {
+                if backend == .mwan3, let addr = kernel.address(of: spec.device) {
+                    kernel.flushConntrack(replyDestination: addr)
+                    log("\(action) \(iface): flushed connections NATed to \(addr)")
+                }
+                markDown(spec.key, reason: "\(action) event for \(iface)")
+            }
+        case "ifup", "connected":
+            onLinkEvents([])
+            nextRound = Clock.monotonic()
+        default:
+            break
+        }
+    }
+
+    func onCheckResults(_ results: [(String, PathCheck)]) {
+        let now = Clock.now()
+        for (key, check) in results {
+            guard var t = trackers[key] else { continue }
+            // the fast loop owns the state of paths it probes; a full check adds figures
+            if fast[key] != nil && check.verdict != .down {
+                t.health.lossPct = check.lossPct
+                t.health.detail = check.detail
+                t.health.handshakeAge = check.handshakeAge ?? t.health.handshakeAge
+                t.health.rxBytes = check.rxBytes ?? t.health.rxBytes
+                t.health.txBytes = check.txBytes ?? t.health.txBytes
+                if check.verdict == .degraded && t.health.state == .up { t.set(.degraded, now) }
+                if check.verdict == .up && t.health.state == .degraded { t.set(.up, now) }
+            } else {
+                t.apply(check: check, at: now, policy: policy)
+            }
+            trackers[key] = t
+        }
+        dirty = true
+        reselect(reason: "full check")
+    }
+
+    // MARK: the loop's timers
+
+    func tick() {
+        let now = Clock.monotonic()
+        var changed = false
+        let wall = Clock.now()
+        for (key, probe) in fast {
+            for outcome in probe.collect(now: now) {
+                guard var t = trackers[key] else { continue }
+                let before = t.health.state
+                if t.record(success: outcome.success, rttMs: outcome.rttMs, at: wall, policy: policy) {
+                    log("\(key): \(before.rawValue) → \(t.health.state.rawValue) (\(outcome.success ? "answered" : "\(t.health.consecutiveFailures) probes lost"))")
+                    changed = true
+                }
+                trackers[key] = t
+            }
+        }
+        if now >= nextRound {
+            for p in fast.values { p.sendRound(now: now, timeout: policy.probeTimeout) }
+            nextRound = now + policy.fastPeriod
+        }
+        if now >= nextFullCheck {
+            let jobs = specs.map { ($0, fast[$0.key] == nil) }
+            if checks.start(jobs, settings: configuration.settings) {
+                nextFullCheck = now + policy.checkInterval
+            } else {
+                nextFullCheck = now + 1
+            }
+        }
+        if changed {
+            dirty = true
+            reselect(reason: "health changed")
+            saveState(force: true)
+        }
+        if now >= nextSave {
+            saveState(force: false)
+            nextSave = now + 5
+        }
+    }
+
+    // MARK: decisions
+
+    func markDown(_ key: String, reason: String) {
+        guard var t = trackers[key] else { return }
+        t.health.consecutiveFailures = max(t.health.consecutiveFailures, policy.failuresToFail)
+        t.health.consecutiveSuccesses = 0
+        t.health.detail = reason
+        let was = t.health.state
+        t.set(.down, Clock.now())
+        trackers[key] = t
+        if was != .down { log("\(key): \(was.rawValue) → down (\(reason))") }
+        dirty = true
+        reselect(reason: reason)
+    }
+
+    func candidates() -> (wans: [PathCandidate], uplinks: [PathCandidate]) {
+        var wans: [PathCandidate] = [], ups: [PathCandidate] = []
+        for spec in specs {
+            guard let t = trackers[spec.key] else { continue }
+            if spec.kind == .wan {
+                wans.append(PathCandidate(key: spec.key, health: t.health))
+            } else if let u = spec.uplink {
+                let offer = state.offers[u.peer.rawValue]
+                let offerOK: Bool? = offer.map { $0.available && !$0.isExpired(at: Clock.now()) }
+                ups.append(PathCandidate(key: spec.key, health: t.health, priority: u.priority, offerAvailable: offerOK,
+                                         metered: offer?.metered ?? false, bandwidthMbps: offer?.bandwidthMbps))
+            }
+        }
+        return (wans, ups)
+    }
+
+    func reselect(reason: String) {
+        let (wans, ups) = candidates()
+        let choice = PathSelector.choose(current: active, wans: wans, uplinks: ups, settings: configuration.settings)
+        if choice != active { switchTo(choice, reason: reason) }
+    }
+
+    func switchTo(_ key: String?, reason: String) {
+        let old = active
+        guard let key, let spec = specs.first(where: { $0.key == key }) else {
+            active = nil
+            refreshFastSet()
+            return
+        }
+        if backend == .linux {
+            do {
+                switch spec.kind {
+                case .wan:
+                    let gw = spec.gateway ?? kernel.wans(configured: [spec.device]).first?.gateway
+                    try kernel.setDefault(.wan(device: spec.device, gateway: gw))
+                case .uplink:
+                    try kernel.setDefault(.uplink(device: spec.device))
+                }
+            } catch {
+                log("cannot move the default route to \(key): \(error.message)")
+                return
+            }
+            // connections NATed to the old path would keep its address: make them start over
+            if let old, let oldSpec = specs.first(where: { $0.key == old }), let addr = natAddress(oldSpec) {
+                kernel.flushConntrack(replyDestination: addr)
+            }
+        }
+        active = key
+        state.activePath = key
+        state.failoverActive = spec.kind == .uplink
+        refreshFastSet()
+        log("default route: \(old ?? "none") → \(key) (\(reason))")
+        saveState(force: true)
+    }
+
+    func natAddress(_ spec: PathSpec) -> String? {
+        if spec.kind == .uplink, let a = spec.uplink?.addresses.first(where: { $0.address.isV4 }) { return a.address.description }
+        return kernel.address(of: spec.device)
+    }
+
+    /// Fast-probed paths: the active one, and every WAN while failed over.
+    func refreshFastSet() {
+        var wanted = Set<String>()
+        if let a = active { wanted.insert(a) }
+        if let a = active, a.hasPrefix("uplink:") {
+            for s in specs where s.kind == .wan { wanted.insert(s.key) }
+        }
+        // a WAN that is down is watched for recovery even while on another WAN
+        for s in specs where s.kind == .wan && trackers[s.key]?.health.state == .down { wanted.insert(s.key) }
+        for key in fast.keys where !wanted.contains(key) { fast[key] = nil }
+        let targets = configuration.settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
+        for key in wanted where fast[key] == nil {
+            guard let spec = specs.first(where: { $0.key == key }), LinkMonitor.exists(spec.device) else { continue }
+            do {
+                fast[key] = try FastProbe(key: key, device: spec.device, targets: targets)
+            } catch {
+                log("cannot probe \(key): \(error.message)")
+            }
+        }
+    }
+
+    func saveState(force: Bool) {
+        guard force || dirty else { return }
+        // merge: offers and counters may have been written by others since we loaded
+        let onDisk = store.load().state
+        state.offers = onDisk.offers.merging(state.offers) { disk, mine in disk.received >= mine.received ? disk : mine }
+        for (k, v) in onDisk.counters where state.counters[k] == nil { state.counters[k] = v }
+        state.paths = [:]
+        for (k, t) in trackers { state.paths[k] = t.health }
+        state.updated = Clock.now()
+        state.daemonPID = Int(getpid())
+        do {
+            try store.save(state)
+            dirty = false
+        } catch {
+            log("cannot save the runtime state: \(error.message)")
+        }
+    }
+}

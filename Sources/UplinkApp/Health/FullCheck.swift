@@ -1,0 +1,53 @@
+import UplinkCore
+import UplinkSystem
+
+/// One full check of a path: k-of-n pings through its device, DNS through it, an HTTP probe
+/// through it, and for an uplink the WireGuard handshake age and counters. Bounded: at most
+/// about 6 s, and per path 2 pings per target + 1 DNS query + 1 HTTP request.
+public enum FullCheck {
+    public static func run(_ spec: PathSpec, settings: Settings, standby: Bool, now: Double) -> PathCheck {
+        let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
+        var handshake: Int? = nil
+        var rx: Int? = nil, tx: Int? = nil
+        if spec.isTunnel, let u = spec.uplink {
+            let peer = LinuxKernel().dump(spec.device)?.peers.first { $0.publicKey == u.publicKey.base64 }
+            handshake = peer?.handshakeAge(now: now)
+            rx = peer?.rxBytes
+            tx = peer?.txBytes
+        }
+        guard LinkMonitor.exists(spec.device) else {
+            return PathCheck(verdict: .down, detail: "device \(spec.device) does not exist", standby: standby)
+        }
+        let ping = try? Ping.run(targets: targets, device: spec.device, count: 2, interval: 0.2, timeout: 1.0)
+        let answered = ping?.answered ?? 0
+        let loss = ping?.lossPct ?? 100
+        var dnsOK: Bool? = nil
+        var resolved: IPAddress? = nil
+        let host = HTTPProbe.host(settings.probeURL)
+        if let server = IPAddress(settings.dnsServer) {
+            let name = host.flatMap { IPAddress($0) == nil ? $0 : nil } ?? settings.probeDNSName
+            if let a = try? DNSProbe.resolve(name, server: server, device: spec.device, timeout: 1.5) {
+                dnsOK = a.rcode == 0 && !a.addresses.isEmpty
+                if name == host { resolved = a.addresses.first }
+            } else {
+                dnsOK = false
+            }
+        }
+        var httpOK: Bool? = nil
+        if answered > 0 {
+            let literal = host.flatMap { IPAddress($0) }
+            if literal != nil || resolved != nil {
+                let r = HTTPProbe.get(url: settings.probeURL, device: spec.device, resolved: literal == nil ? resolved : nil, timeout: 3)
+                httpOK = r.status == settings.probeStatus
+            }
+        }
+        let verdict = PathCheck.judge(answered: answered, reliability: min(settings.trackReliability, max(1, targets.count)),
+                                      lossPct: loss, httpOK: httpOK, dnsOK: dnsOK, handshakeAge: handshake, isTunnel: spec.isTunnel)
+        var detail = "\(answered)/\(targets.count) targets answered"
+        if let h = httpOK { detail += h ? ", HTTP ok" : ", HTTP failed" }
+        if let d = dnsOK { detail += d ? ", DNS ok" : ", DNS failed" }
+        if spec.isTunnel { detail += handshake.map { ", handshake \($0) s ago" } ?? ", no handshake" }
+        return PathCheck(verdict: verdict, latencyMs: ping?.averageRtt, lossPct: loss, handshakeAge: handshake,
+                         rxBytes: rx, txBytes: tx, detail: detail, standby: standby)
+    }
+}

@@ -1,0 +1,61 @@
+/// What the Linux backend makes of the configuration (no mwan3): one WireGuard device per
+/// uplink whose own UDP carries a firewall mark, and wg-quick's routing technique: a rule
+/// `lookup main suppress_prefixlength 0` (specific routes such as the mesh underlay keep
+/// working) followed by `not fwmark MARK lookup TABLE`, where TABLE holds the one default
+/// route the daemon moves between the WAN and the uplinks. Marked packets (every uplink's
+/// UDP) skip that rule and use the main table, so they never enter a tunnel.
+public struct LinuxPlan: Equatable, Sendable {
+    public struct Link: Equatable, Sendable {
+        public var device: String
+        public var peer: PeerID
+        public var privateKey: WireGuardKey
+        public var peerKey: WireGuardKey
+        public var endpoint: Endpoint
+        public var allowedIPs: [String]
+        public var keepalive: Int
+        public var addresses: [IPPrefix]
+        public var mtu: Int
+    }
+
+    public static let fwmark: UInt32 = 0x5755_0000
+    public static let table = 22357
+    public static let suppressPriority = 22000
+    public static let rulePriority = 22001
+    public static let nftTable = "wireguard_uplink"
+    public static let devicePrefix = InterfaceNaming.prefix
+
+    public var links: [Link]
+
+    public init(configuration cfg: UplinkConfiguration) {
+        let s = cfg.settings
+        let active = s.enabled ? cfg.uplinks.filter(\.enabled) : []
+        links = active.map { u in
+            Link(device: u.interface, peer: u.peer, privateKey: u.privateKey, peerKey: u.publicKey, endpoint: u.endpoint,
+                 allowedIPs: s.ipv6 ? ["0.0.0.0/0", "::/0"] : ["0.0.0.0/0"], keepalive: s.keepalive,
+                 addresses: u.addresses, mtu: u.mtu ?? s.mtu)
+        }
+    }
+
+    /// The nftables table we own: masquerade out of every uplink, and two counters that prove
+    /// the uplinks' own UDP leaves marked (outside the tunnels) and never inside one.
+    public var nftRuleset: String {
+        let ports = Set(links.map(\.endpoint.port)).sorted().map(String.init).joined(separator: ", ")
+        var lines = [
+            "table inet \(Self.nftTable) {",
+            "\tchain postrouting {",
+            "\t\ttype nat hook postrouting priority srcnat; policy accept;",
+            "\t\toifname \"\(Self.devicePrefix)*\" masquerade",
+            "\t}",
+            "\tchain output {",
+            "\t\ttype filter hook output priority filter; policy accept;",
+            "\t\tmeta mark \(hex(Self.fwmark)) counter comment \"uplink UDP outside the tunnels\"",
+        ]
+        if !ports.isEmpty {
+            lines.append("\t\toifname \"\(Self.devicePrefix)*\" udp dport { \(ports) } counter comment \"uplink UDP inside a tunnel\"")
+        }
+        lines += ["\t}", "}"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16) }
+}

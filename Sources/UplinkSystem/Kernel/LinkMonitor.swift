@@ -1,0 +1,57 @@
+import CSystemShim
+import Glibc
+import UplinkCore
+
+/// A netlink socket subscribed to link changes (RTMGRP_LINK), so the daemon wakes the moment
+/// a carrier drops or returns instead of waiting for its next probe.
+public final class LinkMonitor {
+    public let fd: Int32
+
+    public init() throws(UplinkError) {
+        let fd = wgu_netlink_link_socket()
+        if fd < 0 { throw UplinkError(.ioError, "cannot subscribe to link events over netlink: \(errnoText())") }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Names of the links mentioned by pending messages (the payload is otherwise ignored:
+    /// the daemon re-reads carrier state itself).
+    public func drain() -> Set<String> {
+        var names = Set<String>()
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            var off = 0
+            while off + 16 <= n {
+                let len = Int(buf[off]) | Int(buf[off + 1]) << 8 | Int(buf[off + 2]) << 16 | Int(buf[off + 3]) << 24
+                guard len >= 16, off + len <= n else { break }
+                // struct ifinfomsg (16 bytes) follows the 16-byte header; then rtattrs
+                var a = off + 32
+                while a + 4 <= off + len {
+                    let alen = Int(buf[a]) | Int(buf[a + 1]) << 8
+                    let atype = Int(buf[a + 2]) | Int(buf[a + 3]) << 8
+                    guard alen >= 4, a + alen <= off + len else { break }
+                    if atype == 3 /* IFLA_IFNAME */ {
+                        let bytes = buf[(a + 4)..<(a + alen)].prefix { $0 != 0 }
+                        names.insert(String(decoding: bytes, as: UTF8.self))
+                    }
+                    a += (alen + 3) & ~3
+                }
+                off += (len + 3) & ~3
+            }
+        }
+        return names
+    }
+
+    /// True when the device has carrier (lower layer up).
+    public static func hasCarrier(_ device: String) -> Bool {
+        guard let b = try? Files.read("/sys/class/net/\(device)/carrier", limit: 16) else { return false }
+        return b.first == UInt8(ascii: "1")
+    }
+
+    public static func exists(_ device: String) -> Bool {
+        Files.exists("/sys/class/net/\(device)")
+    }
+}

@@ -1,0 +1,165 @@
+import Glibc
+import UplinkCore
+
+/// Applies a `LinuxPlan` with iproute2, wg, wireguard-go and nft, idempotently, and moves
+/// the default route. Only the daemon calls this (the CLI never touches the kernel).
+public struct LinuxKernel: Sendable {
+    public init() {}
+
+    public enum DefaultPath: Equatable, Sendable {
+        case wan(device: String, gateway: String?)
+        case uplink(device: String)
+    }
+
+    /// Creates, configures and removes uplink devices; installs rules and the nft table.
+    public func ensure(_ plan: LinuxPlan) throws(UplinkError) -> [String] {
+        var notes: [String] = []
+        let existing = try wireguardDevices()
+        for link in plan.links {
+            if !existing.contains(link.device) {
+                notes.append(try create(link.device))
+            }
+            try configure(link)
+        }
+        for dev in existing where dev.hasPrefix(LinuxPlan.devicePrefix) && !plan.links.contains(where: { $0.device == dev }) {
+            _ = try? Command.run("ip", ["link", "del", "dev", dev])
+            notes.append("removed \(dev)")
+        }
+        try ensureRules()
+        try Command.check("nft", ["-f", "-"], stdin: Array(("table inet \(LinuxPlan.nftTable) {}\ndelete table inet \(LinuxPlan.nftTable)\n" + plan.nftRuleset).utf8))
+        return notes
+    }
+
+    /// Removes everything the Linux backend installed.
+    public func teardown(_ plan: LinuxPlan) {
+        for dev in (try? wireguardDevices()) ?? [] where dev.hasPrefix(LinuxPlan.devicePrefix) {
+            _ = try? Command.run("ip", ["link", "del", "dev", dev])
+        }
+        _ = try? Command.run("ip", ["rule", "del", "priority", String(LinuxPlan.rulePriority)])
+        _ = try? Command.run("ip", ["rule", "del", "priority", String(LinuxPlan.suppressPriority)])
+        _ = try? Command.run("ip", ["route", "flush", "table", String(LinuxPlan.table)])
+        _ = try? Command.run("nft", ["delete", "table", "inet", LinuxPlan.nftTable])
+    }
+
+    /// Devices of type wireguard (kernel) or tun devices run by wireguard-go with our prefix.
+    func wireguardDevices() throws(UplinkError) -> [String] {
+        let r = try Command.check("ip", ["-j", "link", "show"])
+        guard let items = (try? JSON.parse(r.output))?.arrayValue else { return [] }
+        return items.compactMap { $0["ifname"]?.stringValue }.filter { $0.hasPrefix(LinuxPlan.devicePrefix) }
+    }
+
+    func create(_ dev: String) throws(UplinkError) -> String {
+        let k = try Command.run("ip", ["link", "add", "dev", dev, "type", "wireguard"])
+        if k.ok { return "created \(dev) (kernel WireGuard)" }
+        guard Command.find("wireguard-go") != nil else {
+            throw UplinkError(.unsupported, "cannot create \(dev): the kernel has no WireGuard (\(k.errorText)) and wireguard-go is not installed")
+        }
+        try Command.check("wireguard-go", [dev], timeout: 10)
+        let deadline = Clock.monotonic() + 5
+        while Clock.monotonic() < deadline {
+            if (try? Command.run("wg", ["show", dev]))?.ok == true { return "created \(dev) (wireguard-go)" }
+            Clock.sleep(0.02)
+        }
+        throw UplinkError(.commandFailed, "wireguard-go started but \(dev) did not appear")
+    }
+
+    func configure(_ l: LinuxPlan.Link) throws(UplinkError) {
+        let dump = try? WireGuardDump(parsing: try Command.check("wg", ["show", l.device, "dump"]).output)
+        var args = ["set", l.device, "private-key", "/dev/stdin", "fwmark", String(LinuxPlan.fwmark)]
+        for p in dump?.peers ?? [] where p.publicKey != l.peerKey.base64 {
+            args += ["peer", p.publicKey, "remove"]
+        }
+        args += ["peer", l.peerKey.base64, "endpoint", l.endpoint.description, "allowed-ips", l.allowedIPs.joined(separator: ","),
+                 "persistent-keepalive", l.keepalive > 0 ? String(l.keepalive) : "off"]
+        try Command.check("wg", args, stdin: Array((l.privateKey.base64 + "\n").utf8))
+        for a in l.addresses {
+            try Command.check("ip", ["address", "replace", a.description, "dev", l.device])
+        }
+        try Command.check("ip", ["link", "set", "dev", l.device, "mtu", String(l.mtu), "up"])
+        try pinEndpoint(l)
+    }
+
+    /// Pins the endpoint to the route it has now if that is not a default route (the mesh
+    /// underlay), so later routing changes cannot pull the uplink's UDP elsewhere.
+    func pinEndpoint(_ l: LinuxPlan.Link) throws(UplinkError) {
+        guard let ep = l.endpoint.address ?? Resolver.resolve(l.endpoint.host), ep.isV4 else { return }
+        let r = try Command.run("ip", ["-j", "route", "get", ep.description, "mark", String(LinuxPlan.fwmark)])
+        guard r.ok, let route = try? RouteInfo.parse(r.output).first, let dev = route.device,
+              !dev.hasPrefix(LinuxPlan.devicePrefix) else { return }
+        let shown = try Command.run("ip", ["-j", "route", "show", "match", ep.description, "table", "main"])
+        let covering = (try? RouteInfo.parse(shown.output)) ?? []
+        // directly connected or routed over the mesh: pin; only a default route: leave it
+        guard covering.contains(where: { !$0.isDefault }) else { return }
+        var args = ["route", "replace", ep.description + "/32"]
+        if let gw = route.gateway { args += ["via", gw] }
+        args += ["dev", dev, "table", "main", "proto", "static"]
+        try Command.check("ip", args)
+    }
+
+    func ensureRules() throws(UplinkError) {
+        let r = try Command.check("ip", ["-j", "rule", "show"])
+        let prefs = ((try? JSON.parse(r.output))?.arrayValue ?? []).compactMap { $0["priority"]?.intValue }
+        if !prefs.contains(Int64(LinuxPlan.suppressPriority)) {
+            try Command.check("ip", ["rule", "add", "priority", String(LinuxPlan.suppressPriority), "lookup", "main", "suppress_prefixlength", "0"])
+        }
+        if !prefs.contains(Int64(LinuxPlan.rulePriority)) {
+            try Command.check("ip", ["rule", "add", "priority", String(LinuxPlan.rulePriority), "not", "fwmark", String(LinuxPlan.fwmark),
+                                     "lookup", String(LinuxPlan.table)])
+        }
+    }
+
+    /// Points the default route of our table at `path`.
+    public func setDefault(_ path: DefaultPath) throws(UplinkError) {
+        switch path {
+        case .uplink(let dev):
+            try Command.check("ip", ["route", "replace", "default", "dev", dev, "table", String(LinuxPlan.table)])
+        case .wan(let dev, let gw):
+            var args = ["route", "replace", "default"]
+            if let gw { args += ["via", gw] }
+            args += ["dev", dev, "table", String(LinuxPlan.table), "onlink"]
+            try Command.check("ip", args)
+        }
+    }
+
+    /// The WAN device (configured, or the main table's default route) and its gateway.
+    public func wans(configured: [String]) -> [(device: String, gateway: String?)] {
+        let r = try? Command.run("ip", ["-j", "route", "show", "default", "table", "main"])
+        let routes = ((try? RouteInfo.parse(r?.output ?? "[]")) ?? []).filter { !($0.device ?? "").hasPrefix(LinuxPlan.devicePrefix) }
+        let devices = configured.isEmpty ? routes.compactMap(\.device) : configured
+        var seen = Set<String>()
+        return devices.filter { seen.insert($0).inserted }.map { dev in (dev, routes.first { $0.device == dev }?.gateway) }
+    }
+
+    /// The first IPv4 address on a device (for conntrack cleanup of its NATed flows).
+    public func address(of device: String) -> String? {
+        guard let r = try? Command.run("ip", ["-j", "-4", "address", "show", "dev", device]), r.ok,
+              let first = (try? JSON.parse(r.output))?.arrayValue?.first else { return nil }
+        return first["addr_info"]?.arrayValue?.first?["local"]?.stringValue
+    }
+
+    /// Deletes the connections NATed to `address`, so their next packet takes the new path.
+    @discardableResult
+    public func flushConntrack(replyDestination address: String) -> Bool {
+        guard Command.find("conntrack") != nil else { return false }
+        return (try? Command.run("conntrack", ["-D", "--reply-dst", address], timeout: 5))?.status == 0
+    }
+
+    /// `wg show DEV dump`, parsed.
+    public func dump(_ device: String) -> WireGuardDump? {
+        guard let r = try? Command.run("wg", ["show", device, "dump"], timeout: 3), r.ok else { return nil }
+        return try? WireGuardDump(parsing: r.output)
+    }
+
+    /// nft counter values of our output chain: (outside tunnels, inside a tunnel) packets.
+    public func udpCounters() -> (outside: Int, inside: Int)? {
+        guard let r = try? Command.run("nft", ["-j", "list", "chain", "inet", LinuxPlan.nftTable, "output"]), r.ok,
+              let v = try? JSON.parse(r.output), let items = v["nftables"]?.arrayValue else { return nil }
+        var outside = 0, inside = 0
+        for item in items {
+            guard let rule = item["rule"], let comment = rule["comment"]?.stringValue else { continue }
+            let packets = rule["expr"]?.arrayValue?.compactMap { $0["counter"]?["packets"]?.intValue }.first ?? 0
+            if comment.contains("outside") { outside = Int(packets) } else if comment.contains("inside") { inside = Int(packets) }
+        }
+        return (outside, inside)
+    }
+}

@@ -1,0 +1,161 @@
+import Glibc
+import UplinkCore
+
+/// A raw ICMP socket, optionally bound to a device, that sends echo requests and reads the
+/// matching replies without blocking, so the daemon can keep one per path in its poll loop.
+/// Replies are matched by identifier, sequence and a per-socket nonce in the payload.
+public final class ICMPSocket {
+    public let fd: Int32
+    public let device: String?
+    public let identifier: UInt16
+    private let nonce: UInt64
+    private var sent: [UInt16: (target: UInt32, at: Double)] = [:]
+
+    public struct Reply: Equatable, Sendable {
+        public var source: IPAddress
+        public var sequence: UInt16
+        public var rttMs: Double
+    }
+
+    /// `dontFragment` sets DF so an oversized echo fails instead of being fragmented (MTU checks).
+    public init(device: String?, dontFragment: Bool = false) throws(UplinkError) {
+        let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMP))
+        if fd < 0 { throw UplinkError(.ioError, "cannot open an ICMP socket (needs root): \(errnoText())") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        if let device {
+            do { try SocketSupport.bind(fd, toDevice: device) } catch {
+                close(fd)
+                throw error
+            }
+        }
+        // receive echo replies only (ICMP_FILTER is a mask of types to drop)
+        var filter: UInt32 = ~(UInt32(1) << 0)
+        _ = setsockopt(fd, Int32(SOL_RAW), 1, &filter, socklen_t(4))
+        if dontFragment {
+            var mode: Int32 = 2 // IP_PMTUDISC_DO
+            _ = setsockopt(fd, Int32(IPPROTO_IP), 10 /* IP_MTU_DISCOVER */, &mode, socklen_t(4))
+        }
+        SocketSupport.setNonBlocking(fd)
+        self.fd = fd
+        self.device = device
+        let r = (try? Keys.randomBytes(10)) ?? [UInt8](repeating: 7, count: 10)
+        identifier = UInt16(r[0]) << 8 | UInt16(r[1])
+        nonce = r[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one echo request; false if the kernel refused it (no route, device down, ...).
+    @discardableResult
+    public func send(to target: IPAddress, sequence: UInt16, payloadSize: Int = 56) -> Bool {
+        guard case .v4(let v4) = target else { return false }
+        var pkt = [UInt8](repeating: 0, count: 8 + max(16, payloadSize))
+        pkt[0] = 8
+        pkt[4] = UInt8(identifier >> 8); pkt[5] = UInt8(identifier & 0xFF)
+        pkt[6] = UInt8(sequence >> 8); pkt[7] = UInt8(sequence & 0xFF)
+        for i in 0..<8 { pkt[8 + i] = UInt8(truncatingIfNeeded: nonce >> (56 - 8 * UInt64(i))) }
+        for i in 16..<pkt.count { pkt[i] = UInt8(truncatingIfNeeded: i) }
+        let sum = Self.checksum(pkt)
+        pkt[2] = UInt8(sum >> 8); pkt[3] = UInt8(sum & 0xFF)
+        var sa = SocketSupport.sockaddr(v4)
+        let now = Clock.monotonic()
+        let n = withUnsafePointer(to: &sa) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, pkt, pkt.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard n == pkt.count else { return false }
+        sent[sequence] = (v4, now)
+        if sent.count > 1024 { sent = sent.filter { now - $0.value.at < 10 } }
+        return true
+    }
+
+    /// Every reply waiting on the socket that answers one of our requests.
+    public func drain() -> [Reply] {
+        var out: [Reply] = []
+        var buf = [UInt8](repeating: 0, count: 2048)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            let now = Clock.monotonic()
+            guard n >= 20 else { continue }
+            let ihl = Int(buf[0] & 0x0F) * 4
+            guard n >= ihl + 16, buf[ihl] == 0 else { continue }
+            let id = UInt16(buf[ihl + 4]) << 8 | UInt16(buf[ihl + 5])
+            let seq = UInt16(buf[ihl + 6]) << 8 | UInt16(buf[ihl + 7])
+            var got: UInt64 = 0
+            for i in 0..<8 { got = got << 8 | UInt64(buf[ihl + 8 + i]) }
+            guard id == identifier, got == nonce, let s = sent.removeValue(forKey: seq) else { continue }
+            let src = UInt32(buf[12]) << 24 | UInt32(buf[13]) << 16 | UInt32(buf[14]) << 8 | UInt32(buf[15])
+            guard src == s.target else { continue }
+            out.append(Reply(source: .v4(src), sequence: seq, rttMs: (now - s.at) * 1000))
+        }
+        return out
+    }
+
+    static func checksum(_ b: [UInt8]) -> UInt16 {
+        var sum: UInt32 = 0
+        var i = 0
+        while i + 1 < b.count {
+            sum += UInt32(b[i]) << 8 | UInt32(b[i + 1])
+            i += 2
+        }
+        if i < b.count { sum += UInt32(b[i]) << 8 }
+        while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
+        return ~UInt16(sum)
+    }
+}
+
+/// Blocking pings for checks and `uplink test`: `count` rounds to every target at once.
+public enum Ping {
+    public struct Report: Sendable {
+        public var perTarget: [IPAddress: (sent: Int, received: Int, rtts: [Double])]
+        public var sendErrors: Int
+
+        /// Targets that answered at least once.
+        public var answered: Int { perTarget.values.filter { $0.received > 0 }.count }
+        public var sent: Int { perTarget.values.reduce(0) { $0 + $1.sent } }
+        public var received: Int { perTarget.values.reduce(0) { $0 + $1.received } }
+        public var lossPct: Double { sent == 0 ? 100 : Double(sent - received) * 100 / Double(sent) }
+        public var averageRtt: Double? {
+            let all = perTarget.values.flatMap(\.rtts)
+            return all.isEmpty ? nil : all.reduce(0, +) / Double(all.count)
+        }
+    }
+
+    public static func run(targets: [IPAddress], device: String?, count: Int = 1, interval: Double = 0.2,
+                           timeout: Double = 1, payloadSize: Int = 56, dontFragment: Bool = false) throws(UplinkError) -> Report {
+        let sock = try ICMPSocket(device: device, dontFragment: dontFragment)
+        var report = Report(perTarget: [:], sendErrors: 0)
+        var seqTarget: [UInt16: IPAddress] = [:]
+        var seq: UInt16 = 1
+        for t in targets { report.perTarget[t] = (0, 0, []) }
+        let start = Clock.monotonic()
+        for round in 0..<max(1, count) {
+            let roundAt = start + Double(round) * interval
+            while Clock.monotonic() < roundAt { collect(sock, &report, seqTarget, until: roundAt) }
+            for t in targets {
+                if sock.send(to: t, sequence: seq, payloadSize: payloadSize) {
+                    report.perTarget[t]!.sent += 1
+                    seqTarget[seq] = t
+                } else {
+                    report.perTarget[t]!.sent += 1
+                    report.sendErrors += 1
+                }
+                seq &+= 1
+            }
+        }
+        let deadline = Clock.monotonic() + timeout
+        while Clock.monotonic() < deadline && report.received < report.sent - report.sendErrors {
+            collect(sock, &report, seqTarget, until: deadline)
+        }
+        return report
+    }
+
+    static func collect(_ sock: ICMPSocket, _ report: inout Report, _ seqTarget: [UInt16: IPAddress], until deadline: Double) {
+        guard SocketSupport.waitReadable(sock.fd, until: deadline) else { return }
+        for r in sock.drain() {
+            guard let t = seqTarget[r.sequence] else { continue }
+            report.perTarget[t]!.received += 1
+            report.perTarget[t]!.rtts.append(r.rttMs)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Library on top of topology.sh: turns node C into a wgctl-managed consumer (Linux backend)
+# with uplinks to providers A and B, and runs its daemon. Source it after topology.sh.
+#   lab_consumer_setup            write C's config root (fast lab timings)
+#   lab_consumer_add NODE PRIO    wgctl uplink add for provider NODE (a|b) and authorise the key
+#   lab_consumer_daemon_start     run `wgctl uplink daemon` in C (tracked, log in the state dir)
+#   lab_wgctl ARGS...             wgctl inside C with C's root
+
+WGCTL_BIN=${WGCTL_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/.build/debug/wgctl}
+
+lab_consumer_root() { echo "$(lab_state)/c-root"; }
+
+lab_wgctl() { lab_exec c "$WGCTL_BIN" --root "$(lab_consumer_root)" "$@"; }
+
+lab_consumer_setup() {
+  local root; root=$(lab_consumer_root)
+  mkdir -p "$root/etc/config"
+  cat > "$root/etc/config/wireguard-uplink" <<CFG
+config wireguard-uplink 'uplink'
+	option enabled '1'
+	option auto_failover '1'
+	option backend 'linux'
+	list wan_device 'wan'
+	option failover_timeout '${LAB_FAILOVER_TIMEOUT:-3}'
+	option check_interval '${LAB_CHECK_INTERVAL:-10}'
+	option min_uplinks '2'
+	option prefer_latency '0'
+	list track_ip '198.19.0.2'
+	list track_ip '198.19.0.3'
+	list track_ip '198.19.0.4'
+	option track_reliability '1'
+	option probe_url 'http://198.19.0.1/generate_204'
+	option probe_status '204'
+	option probe_dns_name 'probe.lab.example'
+	option dns_server '198.19.0.53'
+	option keepalive '5'
+CFG
+}
+
+# lab_consumer_add NODE PRIORITY: adds provider NODE (a|b) as an uplink of C and authorises it.
+lab_consumer_add() {
+  local node=$1 prio=$2 n ep addr pub out
+  case $node in a) n=1 ep=169.254.10.2 ;; b) n=2 ep=169.254.20.2 ;; *) lab_die "provider a or b"; return 1 ;; esac
+  addr=10.200.$n.2
+  lab_provider_uplink_up "$node" >/dev/null
+  out=$(lab_wgctl uplink add "provider-$node" --endpoint "$ep:51900" --public-key "$(lab_provider_pubkey "$node")" \
+        --address "$addr/24" --priority "$prio" --json)
+  pub=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
+  lab_provider_authorize "$node" "$pub" "$addr"
+}
+
+lab_consumer_daemon_start() {
+  lab_spawn c wgctl-daemon "$WGCTL_BIN" --root "$(lab_consumer_root)" uplink daemon
+  lab_wait 10 test -S "$(lab_consumer_root)/var/run/wireguard-uplink.sock"
+}
+
+lab_consumer_daemon_log() { cat "$(lab_state)/logs/wgctl-daemon.log" 2>/dev/null; }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Scenario 6: `wgctl uplink test` names the failing layer, and rpcd answers within 20 s:
+#   wrong key (the provider authorised another key)   -> tunnel
+#   no route to the endpoint (underlay address gone)  -> underlay
+#   the provider's WAN is down                        -> internet
+SCENARIO=test-names-layer
+source "$(dirname "$0")/common.sh"
+scenario_up
+layer() { { lab_wgctl uplink test "$1" --json 2>/dev/null || true; } | json_get '["failed_layer"]'; }
+[[ $(layer provider-a) == None ]] || fail "a healthy uplink does not pass: $(lab_wgctl uplink test provider-a)"
+# provider WAN down -> internet
+lab_provider_wan_fail a
+got=$(layer provider-a); [[ $got == internet ]] || fail "provider WAN down reported as '$got'"
+lab_provider_wan_restore a
+# wrong key: A forgets our key and authorises a random one instead
+key=$(lab_wgctl uplink list --json | json_get '["uplinks"][0]["local_public_key"]')
+lab_provider_deauthorize a "$key"
+lab_provider_authorize a "$(lab_exec a wg genkey | lab_exec a wg pubkey)" 10.200.1.2
+sleep 1
+t0=$(date +%s%N)
+out=$(printf '{"peer_id":"provider-a"}' | lab_exec c "$WGCTL_BIN" --root "$(lab_consumer_root)" rpcd call uplink_test)
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+got=$(printf '%s' "$out" | json_get '["failed_layer"]')
+[[ $got == tunnel ]] || fail "wrong key reported as '$got': $out"
+[[ $ms -lt 20000 ]] || fail "rpcd uplink_test took ${ms} ms"
+hint=$(printf '%s' "$out" | json_get '["layers"][1]["hint"]')
+[[ $hint == *"$key"* ]] || fail "the tunnel hint does not name the key to authorise"
+# no route to the endpoint: C loses its underlay address towards B
+lab_exec c ip address flush dev ul-b
+got=$(layer provider-b); [[ $got == underlay ]] || fail "no route to endpoint reported as '$got'"
+pass "provider WAN down -> internet; wrong key -> tunnel (rpcd in ${ms} ms); no route -> underlay"
