@@ -85,6 +85,21 @@ extension UplinkCommand {
         }
     }
 
+    /// The daemon's HTTP probe, run as a child so the daemon never loads libcurl.
+    struct ProbeHTTP: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "probe-http", abstract: "One HTTP probe through a device (used by the daemon).",
+                                                        shouldDisplay: false)
+        @Option var url: String
+        @Option var device: String?
+        @Option var resolve: String?
+        @Option var timeout: Double = 3
+
+        func run() throws {
+            let r = HTTPProbe.get(url: url, device: device, resolved: resolve.flatMap { IPAddress($0) }, timeout: min(max(timeout, 0.1), 30))
+            print(JSON.serialize(HTTPProbe.json(r)))
+        }
+    }
+
     struct Notify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Wake the daemon: an interface event from hotplug (ACTION INTERFACE [DEVICE]), reload or check.")

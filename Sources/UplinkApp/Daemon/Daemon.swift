@@ -116,6 +116,11 @@ public final class Daemon {
 
     func reload() {
         do {
+            if backend == .mwan3 {
+                // the configuration changed (uci commit, LuCI): render network and mwan3 from it
+                let o = try service.apply()
+                if !o.written.isEmpty { log("apply: wrote \(o.written.joined(separator: ", "))\(o.reload.map { "; \($0)" } ?? "")") }
+            }
             let snap = try service.snapshot()
             configuration = snap.configuration
             backend = try BackendKind.choose(configuration.settings, mwan3Present: snap.tx.exists("mwan3"))

@@ -5,7 +5,8 @@ import UplinkSystem
 /// through it, and for an uplink the WireGuard handshake age and counters. Bounded: at most
 /// about 6 s, and per path 2 pings per target + 1 DNS query + 1 HTTP request.
 public enum FullCheck {
-    public static func run(_ spec: PathSpec, settings: Settings, standby: Bool, now: Double) -> PathCheck {
+    /// `isolatedHTTP`: run the HTTP probe in a child process (the daemon does).
+    public static func run(_ spec: PathSpec, settings: Settings, standby: Bool, now: Double, isolatedHTTP: Bool = false) -> PathCheck {
         let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
         var handshake: Int? = nil
         var rx: Int? = nil, tx: Int? = nil
@@ -37,7 +38,9 @@ public enum FullCheck {
         if answered > 0 {
             let literal = host.flatMap { IPAddress($0) }
             if literal != nil || resolved != nil {
-                let r = HTTPProbe.get(url: settings.probeURL, device: spec.device, resolved: literal == nil ? resolved : nil, timeout: 3)
+                let pin = literal == nil ? resolved : nil
+                let r = isolatedHTTP ? HTTPProbe.getInChild(url: settings.probeURL, device: spec.device, resolved: pin, timeout: 3)
+                    : HTTPProbe.get(url: settings.probeURL, device: spec.device, resolved: pin, timeout: 3)
                 httpOK = r.status == settings.probeStatus
             }
         }

@@ -10,15 +10,10 @@ public enum HTTPProbe {
         public var error: String?
     }
 
-    nonisolated(unsafe) private static var initialised = false
-
     public static func get(url: String, device: String?, resolved: IPAddress? = nil, timeout: Double) -> Result {
-        if !initialised {
-            curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-            initialised = true
-        }
-        guard let h = curl_easy_init() else { return Result(error: "curl_easy_init failed") }
-        defer { curl_easy_cleanup(h) }
+        guard wgu_curl_load() == 0 else { return Result(error: String(cString: wgu_curl_error())) }
+        guard let h = wgu_curl_easy_init() else { return Result(error: "curl_easy_init failed") }
+        defer { wgu_curl_easy_cleanup(h) }
         wgu_curl_setopt_str(h, CURLOPT_URL, url)
         wgu_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
         wgu_curl_setopt_long(h, CURLOPT_TIMEOUT_MS, Int(timeout * 1000))
@@ -29,17 +24,17 @@ public enum HTTPProbe {
         if let device { wgu_curl_setopt_str(h, CURLOPT_INTERFACE, "if!" + device) }
         var resolve: UnsafeMutablePointer<curl_slist>? = nil
         if let resolved, let (host, port) = hostPort(url) {
-            resolve = curl_slist_append(nil, "\(host):\(port):\(resolved)")
+            resolve = wgu_curl_slist_append(nil, "\(host):\(port):\(resolved)")
             wgu_curl_setopt_ptr(h, CURLOPT_RESOLVE, UnsafeMutableRawPointer(resolve))
         }
-        defer { if let resolve { curl_slist_free_all(resolve) } }
-        let rc = curl_easy_perform(h)
+        defer { if let resolve { wgu_curl_slist_free_all(resolve) } }
+        let rc = wgu_curl_easy_perform(h)
         var code = 0
         wgu_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &code)
         var total = 0.0
         wgu_curl_getinfo_double(h, CURLINFO_TOTAL_TIME, &total)
         if rc != CURLE_OK {
-            let msg = curl_easy_strerror(rc).map { String(cString: $0) } ?? "curl error \(rc.rawValue)"
+            let msg = wgu_curl_easy_strerror(rc).map { String(cString: $0) } ?? "curl error \(rc.rawValue)"
             return Result(status: code == 0 ? nil : code, totalMs: total * 1000, error: msg)
         }
         return Result(status: code, totalMs: total * 1000, error: nil)
@@ -59,4 +54,27 @@ public enum HTTPProbe {
     }
 
     public static func host(_ url: String) -> String? { hostPort(url)?.0 }
+}
+
+extension HTTPProbe {
+    /// The same probe in a short-lived child (`wgctl uplink probe-http`): the daemon never
+    /// maps libcurl and its TLS libraries, and a request that hangs is killed with the child.
+    public static func getInChild(url: String, device: String?, resolved: IPAddress? = nil, timeout: Double) -> Result {
+        var args = ["uplink", "probe-http", "--url", url, "--timeout", String(timeout)]
+        if let device { args += ["--device", device] }
+        if let resolved { args += ["--resolve", resolved.description] }
+        guard let r = try? Command.run("/proc/self/exe", args, timeout: timeout + 2), !r.timedOut else {
+            return Result(error: "HTTP probe did not finish within \(Int(timeout + 2)) s")
+        }
+        guard let v = try? JSON.parse(r.output) else { return Result(error: "HTTP probe failed: \(r.errorText)") }
+        return Result(status: v["status"]?.intValue.map { Int($0) }, totalMs: v["total_ms"]?.doubleValue, error: v["error"]?.stringValue)
+    }
+
+    public static func json(_ r: Result) -> JSONValue {
+        var o = JSONObject()
+        o.set("status", r.status)
+        o.set("total_ms", r.totalMs)
+        o.set("error", r.error)
+        return o.value
+    }
 }

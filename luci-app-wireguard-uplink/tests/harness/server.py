@@ -94,11 +94,19 @@ SCENARIOS = {
     'error-missing': {'root': None, 'missing': True},
     'readonly':      {'root': 'two', 'health': 'failover', 'readonly': True},
     'add':           {'root': 'two', 'health': 'failover',
-                      'drive': {'click': 'button.cbi-button-add',
+                      'drive': {'clickText': 'Add uplink manually…',
                                 'fill': {'peer_id': 'nodeE', 'endpoint': '169.254.42.2:51901',
                                          'public_key': fake_key('nodeE'), 'address': '10.200.5.2/32',
                                          'priority': '40'},
                                 'submit': 'Add uplink'}},
+    'add-error':     {'root': 'two', 'health': 'failover',
+                      'drive': {'clickText': 'Add uplink manually…',
+                                'fill': {'peer_id': 'nodeA', 'endpoint': '169.254.42.2:51900',
+                                         'public_key': 'HnVwZ7ds4qGg8kWfA1pB9tBAc9oQ0u8cD2p1m3Jqf2k=',
+                                         'address': '10.200.1.2/32', 'priority': '50'},
+                                'submit': 'Add uplink'}},
+    'remove':        {'root': 'two', 'health': 'failover',
+                      'drive': {'click': 'button[data-action="remove"][data-peer="nodeA"]', 'submit': 'Remove'}},
     'offer':         {'root': 'two', 'health': 'healthy',
                       'drive': {'clickText': "Offer this router's WAN…", 'submit': 'Offer'}},
     'empty':         {'root': 'empty'},
@@ -344,7 +352,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--port', type=int, default=18080)
+    ap.add_argument('--port', type=int, default=18080, help='0 picks a free port (printed on stderr)')
     ap.add_argument('--wgctl', default=os.environ.get('WGCTL', os.path.join(REPO, '.build-luci', 'debug', 'wgctl')))
     ap.add_argument('--fixtures', default=os.path.join(REPO, 'Tests', 'Fixtures', 'gateway'))
     ap.add_argument('--uci', default=os.path.join(REPO, 'uci', 'wireguard-uplink'))
@@ -358,7 +366,8 @@ def main():
     Handler.backend = Backend(a.wgctl, workdir, a.fixtures, a.uci)
     Handler.quiet = a.quiet
     srv = Server(('127.0.0.1', a.port), Handler)  # loopback only
-    sys.stderr.write('harness: http://127.0.0.1:%d/ (wgctl %s, roots in %s)\n' % (a.port, a.wgctl, workdir))
+    sys.stderr.write('harness: http://127.0.0.1:%d/ (wgctl %s, roots in %s)\n' % (srv.server_address[1], a.wgctl, workdir))
+    sys.stderr.flush()
     try:
         srv.serve_forever()
     except KeyboardInterrupt:

@@ -168,6 +168,8 @@ function uplinkRow(u, now) {
 		carrying = { label: _('Carrying traffic'), cls: 'wu-badge wu-active' };
 	else if (u.enabled === false)
 		carrying = { label: _('Disabled'), cls: 'wu-badge wu-unknown' };
+	else if (typeof(u.state) == 'string' && u.state.toLowerCase() == 'down')
+		carrying = { label: _('Unusable'), cls: 'wu-badge wu-standby wu-unusable' };
 	else
 		carrying = { label: _('Standby'), cls: 'wu-badge wu-standby' };
 	return {
@@ -332,6 +334,15 @@ function outcome(value, rejected) {
 	return { ok: false, message: errorMessage(value), code: code, unsupported: isUnsupported(value) };
 }
 
+/* For a failure that isUnsupported(): what is missing, and what to do. */
+function unsupportedMessage(what, oc) {
+	var why = (isObj(oc) && oc.code == 'unknown_method')
+		? _('the backend answered "unknown method"')
+		: _('rpcd: method not found');
+	return fmt(_('%s is not available yet: the wireguard-uplink installed on this router is older than this page (%s). Update wireguard-uplink to use it.'),
+		what, why);
+}
+
 /* ---- layered test ---------------------------------------------------- */
 
 var LAYERS = [
@@ -441,7 +452,7 @@ function statusBar(status, now) {
 	if (s.enabled === false)
 		fo = { value: _('Off (wireguard-uplink disabled)'), cls: 'wu-bad' };
 	else if (s.failover_active === true)
-		fo = { value: fmt(_('ACTIVE: traffic leaves via %s'), s.active_name || '?'), cls: 'wu-warn' };
+		fo = { value: fmt(_('ACTIVE via %s'), s.active_name || '?'), cls: 'wu-warn' };
 	else if (s.auto_failover === false)
 		fo = { value: _('Automatic failover disabled'), cls: 'wu-bad' };
 	else
@@ -733,6 +744,7 @@ return baseclass.extend({
 	isFailure: isFailure,
 	isUnsupported: isUnsupported,
 	outcome: outcome,
+	unsupportedMessage: unsupportedMessage,
 	testLayerRows: testLayerRows,
 	testSummary: testSummary,
 	statusBar: statusBar,

@@ -35,6 +35,29 @@ var callTest = rpc.declare({ object: OBJECT, method: 'uplink_test', params: [ 'p
 var callOffer = rpc.declare({ object: OBJECT, method: 'uplink_offer', params: [ 'bandwidth', 'wan_type', 'metered' ] });
 var callWithdraw = rpc.declare({ object: OBJECT, method: 'uplink_withdraw' });
 
+/*
+ * LuCI's E() (dom.create -> dom.append) assigns a string child to innerHTML.
+ * Everything this page shows is text, and backend text contains markup-like
+ * parts ("wg set <uplink-server-if> peer ..."), so here every string child
+ * becomes a text node. Same signature as LuCI's E().
+ */
+function text(v) {
+	return (typeof(v) == 'string' || typeof(v) == 'number') ? [ String(v) ] : v;
+}
+
+var E = (function(create) {
+	return function(tag, attr, data) {
+		if (attr == null || typeof(attr) != 'object' || Array.isArray(attr) || attr.nodeType)
+			data = attr, attr = {};
+		return create(tag, attr, text(data));
+	};
+})(window.E);
+
+/* showModal() also builds its heading with LuCI's E(): hand it text. */
+function showModal(title, body) {
+	return ui.showModal(text(title), body);
+}
+
 /* A call that never rejects: resolves to logic.outcome(). */
 function settle(promise) {
 	return Promise.resolve(promise).then(function(v) {
@@ -350,13 +373,17 @@ return view.extend({
 	},
 
 	renderOwnOffer: function(status) {
+		if (!status) {
+			dom.content(this.nodes.own, E('p', {}, E('em', {}, _('No data yet.'))));
+			return;
+		}
 		var o = logic.ownOffer(status);
 		var parts = [ E('p', {}, o.text) ];
 		if (o.offering)
 			parts.push(E('p', {}, [ _('Public key of this router\'s uplink server: '), E('code', { 'class': 'wu-key-inline' }, o.public_key) ]));
 		if (this.unsupported.offer)
 			parts.push(E('p', { 'class': 'wu-muted' }, this.unsupported.offer));
-		if (!this.readonly && status)
+		if (!this.readonly)
 			parts.push(E('div', { 'class': 'wu-buttons' }, o.offering
 				? E('button', { 'class': 'cbi-button cbi-button-negative', 'click': ui.createHandlerFn(this, 'handleWithdraw') },
 					_('Withdraw offer…'))
@@ -398,7 +425,7 @@ return view.extend({
 			body.push(E('div', { 'class': 'alert-message warning' },
 				E('ul', {}, data.warnings.map(function(w) { return E('li', {}, w); }))));
 		body.push(this.modalButtons([ this.closeButton() ]));
-		ui.showModal(title, body);
+		showModal(title, body);
 	},
 
 	handleAddManual: function() {
@@ -412,12 +439,12 @@ return view.extend({
 	showAddForm: function(offer) {
 		var self = this, fromOffer = !!offer;
 		var inputs = {
-			peer_id: E('input', { 'type': 'text', 'class': 'cbi-input-text', 'placeholder': 'nodeA',
+			peer_id: E('input', { 'name': 'peer_id', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': 'nodeA',
 				'value': fromOffer ? offer.peer_id : null, 'readonly': fromOffer ? 'readonly' : null }),
-			endpoint: E('input', { 'type': 'text', 'class': 'cbi-input-text', 'placeholder': '169.254.42.2:51900' }),
-			public_key: E('input', { 'type': 'text', 'class': 'cbi-input-text wu-mono', 'placeholder': _('provider\'s WireGuard public key') }),
-			address: E('input', { 'type': 'text', 'class': 'cbi-input-text', 'placeholder': '10.200.1.2/32' }),
-			priority: E('input', { 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'max': '100', 'value': '50' })
+			endpoint: E('input', { 'name': 'endpoint', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': '169.254.42.2:51900' }),
+			public_key: E('input', { 'name': 'public_key', 'type': 'text', 'class': 'cbi-input-text wu-mono', 'placeholder': _('provider\'s WireGuard public key') }),
+			address: E('input', { 'name': 'address', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': '10.200.1.2/32' }),
+			priority: E('input', { 'name': 'priority', 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'max': '100', 'value': '50' })
 		};
 		var errs = {};
 		Object.keys(inputs).forEach(function(k) { errs[k] = E('div', { 'class': 'wu-field-error' }); });
@@ -444,7 +471,7 @@ return view.extend({
 					public_key: inputs.public_key.value, address: inputs.address.value,
 					priority: inputs.priority.value
 				}, fromOffer);
-				Object.keys(errs).forEach(function(k) { dom.content(errs[k], v.errors[k] || ''); });
+				Object.keys(errs).forEach(function(k) { dom.content(errs[k], text(v.errors[k] || '')); });
 				dom.content(formError, '');
 				if (!v.ok)
 					return;
@@ -460,13 +487,13 @@ return view.extend({
 			}) }, _('Add uplink'))
 		]));
 
-		ui.showModal(fromOffer ? logic.fmt(_('Add uplink from %s'), offer.peer_id) : _('Add uplink manually'), body);
+		showModal(fromOffer ? logic.fmt(_('Add uplink from %s'), offer.peer_id) : _('Add uplink manually'), body);
 		(fromOffer ? inputs.address : inputs.peer_id).focus();
 	},
 
 	handleRemove: function(peer, iface, active) {
 		var self = this;
-		ui.showModal(logic.fmt(_('Remove uplink %s?'), peer), [
+		showModal(logic.fmt(_('Remove uplink %s?'), peer), [
 			E('p', {}, logic.fmt(_('The tunnel %s and its network, mwan3 and firewall sections are deleted.'), iface)),
 			active ? E('div', { 'class': 'alert-message warning' },
 				_('This uplink carries traffic right now: traffic moves to the next healthy path.')) : '',
@@ -488,21 +515,21 @@ return view.extend({
 
 	handlePriority: function(peer, current) {
 		var self = this;
-		var input = E('input', { 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'max': '100',
+		var input = E('input', { 'name': 'priority', 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'max': '100',
 			'value': (typeof(current) == 'number') ? String(current) : '50' });
 		var err = E('div', { 'class': 'wu-field-error' });
-		ui.showModal(logic.fmt(_('Priority of %s'), peer), [
+		showModal(logic.fmt(_('Priority of %s'), peer), [
 			field(_('Priority'), input, _('1–100. Among healthy uplinks the higher priority carries traffic first.'), err),
 			this.modalButtons([
 				this.closeButton(_('Cancel')), ' ',
 				E('button', { 'class': 'cbi-button cbi-button-positive', 'click': ui.createHandlerFn(this, function() {
 					var p = logic.parsePriority(input.value);
-					dom.content(err, p.ok ? '' : p.error);
+					dom.content(err, text(p.ok ? '' : p.error));
 					if (!p.ok)
 						return;
 					return settle(callSetPriority(peer, p.value)).then(function(res) {
 						if (!res.ok) {
-							dom.content(err, res.message);
+							dom.content(err, text(res.message));
 							return;
 						}
 						ui.hideModal();
@@ -526,7 +553,7 @@ return view.extend({
 		};
 		if (enable)
 			return run();
-		ui.showModal(_('Disable automatic failover?'), [
+		showModal(_('Disable automatic failover?'), [
 			E('p', {}, _('Uplinks stay configured, but when every WAN is down this router stays offline instead of using them.')),
 			this.modalButtons([
 				this.closeButton(_('Cancel')), ' ',
@@ -552,14 +579,13 @@ return view.extend({
 			logic.fmt(_('Testing %s layer by layer: underlay, tunnel, provider, internet, DNS…'), peer)));
 		var again = E('button', { 'class': 'cbi-button cbi-button-action', 'disabled': 'disabled',
 			'click': function() { self.handleTest(peer); } }, _('Run again'));
-		ui.showModal(logic.fmt(_('Test uplink %s'), peer), [ body, this.modalButtons([ again, ' ', this.closeButton() ]) ]);
+		showModal(logic.fmt(_('Test uplink %s'), peer), [ body, this.modalButtons([ again, ' ', this.closeButton() ]) ]);
 
 		return settle(callTest(peer)).then(function(res) {
 			again.removeAttribute('disabled');
 			if (!res.ok) {
 				dom.content(body, errorBox(res.unsupported
-					? logic.fmt(_('The installed backend cannot run the layered test yet (%s)'), res.message)
-					: res.message));
+					? logic.unsupportedMessage(_('The layered uplink test'), res) : res.message));
 				return;
 			}
 			dom.content(body, self.renderTestResult(res.data));
@@ -595,13 +621,13 @@ return view.extend({
 
 	handleOffer: function() {
 		var self = this;
-		var bw = E('input', { 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'placeholder': '100' });
-		var wt = E('select', { 'class': 'cbi-input-select' }, [ '', 'fiber', 'cable', 'dsl', 'lte', '5g', 'satellite', 'other' ]
+		var bw = E('input', { 'name': 'bandwidth', 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'placeholder': '100' });
+		var wt = E('select', { 'name': 'wan_type', 'class': 'cbi-input-select' }, [ '', 'fiber', 'cable', 'dsl', 'lte', '5g', 'satellite', 'other' ]
 			.map(function(v) { return E('option', { 'value': v }, v || _('(not said)')); }));
-		var metered = E('input', { 'type': 'checkbox' });
+		var metered = E('input', { 'name': 'metered', 'type': 'checkbox' });
 		var errs = { bandwidth: E('div', { 'class': 'wu-field-error' }), wan_type: E('div', { 'class': 'wu-field-error' }) };
 		var formError = E('div', {});
-		ui.showModal(_('Offer this router\'s WAN to mesh peers'), [
+		showModal(_('Offer this router\'s WAN to mesh peers'), [
 			E('p', {}, _('Peers on the mesh may then use this router as their uplink when their own WAN fails.')),
 			field(_('Bandwidth (Mbit/s)'), bw, _('What peers may expect; leave empty if unknown'), errs.bandwidth),
 			field(_('WAN type'), wt, null, errs.wan_type),
@@ -611,19 +637,20 @@ return view.extend({
 				this.closeButton(_('Cancel')), ' ',
 				E('button', { 'class': 'cbi-button cbi-button-positive', 'click': ui.createHandlerFn(this, function() {
 					var v = logic.validateOfferForm({ bandwidth: bw.value, wan_type: wt.value, metered: metered.checked });
-					dom.content(errs.bandwidth, v.errors.bandwidth || '');
-					dom.content(errs.wan_type, v.errors.wan_type || '');
+					dom.content(errs.bandwidth, text(v.errors.bandwidth || ''));
+					dom.content(errs.wan_type, text(v.errors.wan_type || ''));
 					dom.content(formError, '');
 					if (!v.ok)
 						return;
 					return settle(callOffer(v.args.bandwidth, v.args.wan_type, v.args.metered)).then(function(res) {
 						if (!res.ok) {
+							var msg = res.unsupported ? logic.unsupportedMessage(_('Offering this router\'s WAN'), res) : res.message;
 							if (res.unsupported)
-								self.unsupported.offer = _('Offering needs a newer wireguard-uplink on this router.');
-							dom.content(formError, errorBox(res.message));
+								self.unsupported.offer = msg;
+							dom.content(formError, errorBox(msg));
 							return;
 						}
-						ui.showModal(_('Offering this router\'s WAN'), [
+						showModal(_('Offering this router\'s WAN'), [
 							E('p', {}, logic.fmt(_('Peers now hear an offer from %s at %s. Public key of the uplink server:'),
 								res.data.peer_id || '?', res.data.endpoint || '?')),
 							E('div', { 'class': 'wu-key' }, res.data.public_key || '?'),
@@ -638,14 +665,16 @@ return view.extend({
 
 	handleWithdraw: function() {
 		var self = this;
-		ui.showModal(_('Withdraw this router\'s offer?'), [
+		showModal(_('Withdraw this router\'s offer?'), [
 			E('p', {}, _('Peers stop hearing the offer. Peers that use this router as their uplink right now lose it.')),
 			this.modalButtons([
 				this.closeButton(_('Cancel')), ' ',
 				E('button', { 'class': 'cbi-button cbi-button-negative', 'click': ui.createHandlerFn(this, function() {
 					return settle(callWithdraw()).then(function(res) {
 						ui.hideModal();
-						if (!res.ok)
+						if (!res.ok && res.unsupported)
+							ui.addNotification(null, E('p', {}, logic.unsupportedMessage(_('Withdrawing the offer'), res)), 'warning');
+						else if (!res.ok)
 							self.notifyFailure(_('Withdrawing the offer failed'), res);
 						return self.refresh(true);
 					});

@@ -1,0 +1,47 @@
+import Testing
+import UplinkSystem
+
+/// The shell files shipped for OpenWrt: they parse, and the hotplug shim passes exactly the
+/// event on to `wgctl uplink notify` (and nothing for other actions).
+@Suite struct OpenWrtFilesTests {
+    let repo = FixtureRoot.repo
+
+    @Test func scriptsParse() throws {
+        for f in ["openwrt/etc/init.d/wireguard-uplink", "openwrt/etc/hotplug.d/iface/95-wireguard-uplink", "rpcd/luci.wireguard-dashboard"] {
+            let r = try Command.run("sh", ["-n", repo + "/" + f])
+            #expect(r.ok, "\(f): \(r.errorText)")
+        }
+    }
+
+    @Test(arguments: [("ifdown", "wan", "eth1", "uplink notify ifdown wan eth1"),
+                      ("disconnected", "wan", "", "uplink notify disconnected wan"),
+                      ("connected", "wu_nodea_eynh", "wu_nodea_eynh", "uplink notify connected wu_nodea_eynh wu_nodea_eynh"),
+                      ("ifupdate", "lan", "br-lan", "")])
+    func hotplugShimPassesTheEventOn(action: String, iface: String, device: String, expected: String) throws {
+        let f = try FixtureRoot()
+        let record = f.root + "/args"
+        let fake = f.root + "/fake-wgctl"
+        try Files.writeAtomically(fake, Array("#!/bin/sh\necho \"$*\" > \(record)\n".utf8), newMode: 0o755)
+        let env = "ACTION=\(action) INTERFACE=\(iface) DEVICE=\(device) WGCTL=\(fake)"
+        let r = try Command.run("sh", ["-c", "\(env) . \(repo)/openwrt/etc/hotplug.d/iface/95-wireguard-uplink; echo sourced-ok"])
+        #expect(r.output.contains("sourced-ok"), "the shim must not exit the sourcing shell")
+        let got = (try Files.read(record)).map { String(decoding: $0, as: UTF8.self).trimmingNewlines() } ?? ""
+        #expect(got == expected)
+    }
+
+    @Test func rpcdShimExecsWgctlRpcd() throws {
+        let text = String(decoding: try Files.read(repo + "/rpcd/luci.wireguard-dashboard") ?? [], as: UTF8.self)
+        #expect(text.contains("exec /usr/bin/wgctl rpcd \"$@\""))
+    }
+
+    @Test func aclListsEveryMethodOnce() throws {
+        let v = try UplinkCoreJSON.parse(repo + "/rpcd/luci-app-wireguard-uplink.json")
+        let acl = v["luci-app-wireguard-uplink"]
+        let reads = acl?["read"]?["ubus"]?["luci.wireguard-dashboard"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let writes = acl?["write"]?["ubus"]?["luci.wireguard-dashboard"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let methods = Set(UplinkAppRPCD.methodNames)
+        #expect(Set(reads).union(writes) == methods)
+        #expect(Set(reads).isDisjoint(with: writes))
+        #expect(Set(writes) == UplinkAppRPCD.writeMethods)
+    }
+}
