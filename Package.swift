@@ -29,6 +29,8 @@ let package = Package(
             "UplinkApp",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // `swift run -c release planner-bench`: planner and reconciler time for many uplinks.
+        .executableTarget(name: "planner-bench", dependencies: ["UCI", "UplinkCore"], path: "Benchmarks/planner-bench"),
         .testTarget(name: "UCITests", dependencies: ["UCI"]),
         .testTarget(name: "UplinkCoreTests", dependencies: ["UplinkCore", "UCI"]),
         .testTarget(name: "UplinkAppTests", dependencies: ["UplinkApp", "UplinkSystem", "UplinkCore", "UCI"]),

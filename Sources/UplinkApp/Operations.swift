@@ -60,9 +60,11 @@ extension UplinkService {
             let u = UplinkConfig(peer: req.peer, interface: name, endpoint: endpoint!, publicKey: key!, privateKey: pair.privateKey,
                                  addresses: req.addresses, priority: req.priority ?? UplinkConfig.defaultPriority,
                                  weight: req.weight ?? 1, slot: edit.configuration.freeSlot)
-            edit.configuration.uplinks.append(u)
-            edit.ours.appendSection(u.section)
-            return u
+            var added = u
+            added.localPublicKey = pair.publicKey
+            edit.configuration.uplinks.append(added)
+            edit.ours.appendSection(added.section)
+            return added
         }
     }
 

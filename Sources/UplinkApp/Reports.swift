@@ -150,7 +150,7 @@ extension UplinkService {
         j.set("interface", u.interface)
         j.set("endpoint", u.endpoint.description)
         j.set("public_key", u.publicKey.base64)
-        j.set("local_public_key", Keys.publicKey(for: u.privateKey).base64)
+        j.set("local_public_key", (u.localPublicKey ?? Keys.publicKey(for: u.privateKey)).base64)
         j.set("address", .array(u.addresses.map { .string($0.description) }))
         j.set("priority", u.priority)
         j.set("weight", u.weight)
@@ -209,13 +209,14 @@ public enum ResultJSON {
         j.set("peer_id", u.peer.rawValue)
         j.set("interface", u.interface)
         j.set("endpoint", u.endpoint.description)
-        j.set("public_key", Keys.publicKey(for: u.privateKey).base64)
+        let key = (u.localPublicKey ?? Keys.publicKey(for: u.privateKey)).base64
+        j.set("public_key", key)
         j.set("address", .array(u.addresses.map { .string($0.description) }))
         j.set("priority", u.priority)
         j.set("weight", u.weight)
         if action == "added" {
             let addr = u.addresses.map { $0.description }.joined(separator: ",")
-            j.set("authorize", "on \(u.peer.rawValue): wg set <uplink-server-if> peer \(Keys.publicKey(for: u.privateKey).base64) allowed-ips \(addr)")
+            j.set("authorize", "on \(u.peer.rawValue): wg set <uplink-server-if> peer \(key) allowed-ips \(addr)")
         }
         outcome(o, into: &j)
         return j.value

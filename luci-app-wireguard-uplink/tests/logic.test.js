@@ -375,6 +375,8 @@ test('statusBar: healthy, disabled, fresh install and garbage', () => {
 	assert.equal(by.daemon.cls, 'wu-bad');
 	assert.match(by.daemon.title, /no state written yet/);
 	assert.equal(by.detection.value, 'daemon \u2264 0.9 s');
+	assert.equal(by.failover.value, 'No uplinks configured');
+	assert.equal(by.failover.cls, 'wu-idle');
 
 	for (const bad of [ null, undefined, 3, 'x', [], {} ]) {
 		const b = logic.statusBar(bad, NOW);

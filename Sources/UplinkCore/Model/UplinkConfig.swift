@@ -27,6 +27,8 @@ public struct UplinkConfig: Equatable, Sendable {
     public var dns: [String]
     /// The provider's own tunnel address (from its grant, or option gateway).
     public var gateway: IPAddress?
+    /// This uplink's public key, stored so reads need no X25519 (writes verify it).
+    public var localPublicKey: WireGuardKey?
 
     public init(peer: PeerID, interface: String, endpoint: Endpoint, publicKey: WireGuardKey, privateKey: WireGuardKey,
                 addresses: [IPPrefix], priority: Int = defaultPriority, weight: Int = 1, slot: Int, enabled: Bool = true,
@@ -86,6 +88,7 @@ public struct UplinkConfig: Equatable, Sendable {
         enabled = try r.bool("enabled", default: true)
         mtu = s.has("mtu") ? try r.int("mtu", 1280...9000, default: 1420, unit: "bytes") : nil
         dns = try r.addresses("dns", default: [])
+        if let k = s["local_public_key"] { localPublicKey = try? WireGuardKey(base64: k) }
         if let g = s["gateway"] {
             guard let a = IPAddress(g) else { throw r.bad("gateway", g, "expected the provider's tunnel IP address") }
             gateway = a
@@ -112,6 +115,7 @@ public struct UplinkConfig: Equatable, Sendable {
             UCIOption("public_key", publicKey.base64),
             UCIOption("private_key", privateKey.base64),
         ]
+        if let localPublicKey { o.append(UCIOption("local_public_key", localPublicKey.base64)) }
         if !addresses.isEmpty { o.append(UCIOption("address", list: addresses.map(\.description))) }
         o.append(UCIOption("priority", String(priority)))
         o.append(UCIOption("weight", String(weight)))

@@ -66,11 +66,19 @@
 		return p.catch(report);
 	}
 
+	/* for `chromium --dump-dom` checks: rpc calls made, poll ticks run, errors seen */
+	setInterval(function() {
+		document.body.setAttribute('data-harness', JSON.stringify({
+			calls: window.__harness.calls.length, polls: window.__harness.polls, errors: window.__harness.errors
+		}));
+	}, 250);
+
 	document.addEventListener('DOMContentLoaded', function() {
 		var tag = document.getElementById('harness-tag');
 		tag.textContent = 'test harness · scenario: ' + (H.scenario || '?') +
 			(H.readonly ? ' · read-only ACL' : '') +
-			(H.canned_test ? ' · uplink_test: CANNED reply while wgctl lacks it' : '');
+			(H.canned_test ? ' · uplink_test: CANNED reply while wgctl lacks it' : '') +
+			(H.isolated ? ' · wgctl runs in an empty netns' : '');
 		L.require('view.wireguard-uplink.uplinks').then(function() {
 			if (H.drive)
 				return drive(H.drive);

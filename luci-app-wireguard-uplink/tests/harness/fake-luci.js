@@ -70,10 +70,11 @@
 			if (!this.elem(node))
 				return null;
 			if (Array.isArray(children)) {
+				/* as LuCI: every non-Node item, null and undefined included, becomes text */
 				for (var i = 0; i < children.length; i++)
 					if (this.elem(children[i]))
 						node.appendChild(children[i]);
-					else if (children[i] != null)
+					else
 						node.appendChild(document.createTextNode(String(children[i])));
 				return node.lastChild;
 			}

@@ -17,7 +17,7 @@ WGCTL=${WGCTL:-$REPO/.build-luci/debug/wgctl}
 PORT=${PORT:-18080}
 OUT=${OUT:-$APP/tests/screenshots}
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(failover failover@1800 error-config error-missing test test-real readonly add add-error remove offer healthy)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(failover failover@1800 error-config error-missing test readonly add add-offer add-error priority remove offer healthy)
 
 if [ ! -x "$WGCTL" ]; then
 	echo "no wgctl at $WGCTL; build it: (cd $REPO && swift build --scratch-path $REPO/.build-luci)" >&2
@@ -43,7 +43,34 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 
+# Each page is first loaded with --dump-dom and checked: no uncaught JS error
+# (driver.js records them), no "null"/"undefined"/"NaN" shown as text.
+check() {
+	local sc=$1 dom body bad
+	dom=$("$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --user-data-dir="$PROFILE" \
+		--virtual-time-budget=8000 --dump-dom \
+		"http://127.0.0.1:$PORT/cgi-bin/luci/admin/network/uplinks?scenario=$sc" 2>/dev/null)
+	body=$(printf '%s' "$dom" | sed -n '/<body/,$p')
+	if ! printf '%s' "$body" | grep -q 'data-harness="{&quot;calls&quot;:[1-9][0-9]*,&quot;polls&quot;:[0-9]*,&quot;errors&quot;:\[\]}"'; then
+		echo "FAIL $sc: page did not load cleanly: $(printf '%s' "$body" | grep -o 'data-harness="[^"]*"' | head -1)" >&2
+		return 1
+	fi
+	bad=$(printf '%s' "$body" | sed 's/<script[^>]*>[^<]*<\/script>//g; s/<[^>]*>/\n/g' | grep -E '\b(null|undefined|NaN)\b|\[object ' || true)
+	if [ -n "$bad" ]; then
+		echo "FAIL $sc: shows raw values: $bad" >&2
+		return 1
+	fi
+	echo "ok $sc (no JS errors, no raw null/undefined)"
+}
+
+failed=0
 # NAME or NAME@HEIGHT (a taller window shows the whole page: NAME-full.png)
+for arg in "${SCENARIOS[@]}"; do
+	sc=${arg%@*}
+	[ "$arg" = "$sc" ] || continue
+	check "$sc" || failed=1
+done
+
 for arg in "${SCENARIOS[@]}"; do
 	sc=${arg%@*}; height=900; file=$sc
 	if [ "$arg" != "$sc" ]; then height=${arg#*@}; file=$sc-full; fi
@@ -53,3 +80,4 @@ for arg in "${SCENARIOS[@]}"; do
 		"http://127.0.0.1:$PORT/cgi-bin/luci/admin/network/uplinks?scenario=$sc" >/dev/null 2>&1
 	echo "$OUT/$file.png"
 done
+exit $failed

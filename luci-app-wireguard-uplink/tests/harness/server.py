@@ -24,6 +24,14 @@ first runs the real `wgctl rpcd call uplink_test`; ONLY if that answers
 answer with CANNED_UPLINK_TEST below, in the exact shape the backend promised.
 Once wgctl implements uplink_test, the real answer is used.
 
+Network isolation: `wgctl --root` only redirects files. uplink_test really
+probes (ip route get, ping to the endpoint, then targets through the tunnel),
+and on this machine the endpoint would be routed out of the default route. So
+every wgctl the harness runs is started in an empty network namespace
+(`unshare --net`, loopback only, down): the real code runs, finds no route and
+says so, and no packet leaves. Without unshare the harness refuses to run
+uplink_test (code "harness_refused") instead of probing a real network.
+
 Listens on 127.0.0.1 only. Scenario fixture roots are rebuilt each time a
 scenario's page is loaded, so runs are repeatable.
 """
@@ -50,6 +58,7 @@ RESOURCES = os.path.join(APP, 'htdocs', 'luci-static', 'resources')
 ACL_FILE = os.path.join(APP, 'root', 'usr', 'share', 'rpcd', 'acl.d', 'luci-app-wireguard-uplink.json')
 OBJECT = 'luci.wireguard-dashboard'
 PLUGIN_TIMEOUT_S = 30  # rpcd's default exec timeout
+SENDS_TRAFFIC = {'uplink_test'}  # never run outside an empty network namespace
 
 # ---- CANNED: stands in for uplink_test until wgctl implements it (see module doc) ----
 CANNED_UPLINK_TEST = {
@@ -105,6 +114,13 @@ SCENARIOS = {
                                          'public_key': 'HnVwZ7ds4qGg8kWfA1pB9tBAc9oQ0u8cD2p1m3Jqf2k=',
                                          'address': '10.200.1.2/32', 'priority': '50'},
                                 'submit': 'Add uplink'}},
+    'add-offer':     {'root': 'two', 'health': 'failover',
+                      'drive': {'click': 'button[data-action="add-offer"][data-peer="nodeC"]',
+                                'fill': {'address': '10.200.3.2/32', 'priority': '55'},
+                                'submit': 'Add uplink'}},
+    'priority':      {'root': 'two', 'health': 'failover',
+                      'drive': {'click': 'button[data-action="priority"][data-peer="nodeA"]',
+                                'fill': {'priority': '90'}, 'submit': 'Save'}},
     'remove':        {'root': 'two', 'health': 'failover',
                       'drive': {'click': 'button[data-action="remove"][data-peer="nodeA"]', 'submit': 'Remove'}},
     'offer':         {'root': 'two', 'health': 'healthy',
@@ -125,12 +141,19 @@ class Backend:
             acl = json.load(f)['luci-app-wireguard-uplink']
         self.read_methods = set(acl['read']['ubus'][OBJECT])
         self.write_methods = set(acl['write']['ubus'][OBJECT])
-        out = subprocess.run([wgctl, 'rpcd', 'list'], capture_output=True, text=True, timeout=30)
+        try:
+            ok = subprocess.run(['unshare', '--net', '--', 'true'], capture_output=True, timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        self.isolate = ['unshare', '--net', '--'] if ok else None
+        if not ok:
+            sys.stderr.write('harness: unshare --net unavailable: uplink_test will be refused, not run\n')
+        out = subprocess.run((self.isolate or []) + [wgctl, 'rpcd', 'list'], capture_output=True, text=True, timeout=30)
         self.listed = set(json.loads(out.stdout).keys())
 
     def wg(self, root, *args, stdin=None):
-        return subprocess.run([self.wgctl, '--root', root, *args], input=stdin, capture_output=True,
-                              text=True, timeout=PLUGIN_TIMEOUT_S)
+        return subprocess.run((self.isolate or []) + [self.wgctl, '--root', root, *args], input=stdin,
+                              capture_output=True, text=True, timeout=PLUGIN_TIMEOUT_S)
 
     def prepare(self, name):
         """(Re)build the fixture root of a scenario; returns its path or None."""
@@ -243,6 +266,10 @@ class Backend:
 
     def run_plugin(self, root, method, args):
         """rpcd's exec plugin contract: a JSON object on stdout, else a ubus status."""
+        if method in SENDS_TRAFFIC and not self.isolate:
+            return {'success': False, 'code': 'harness_refused',
+                    'error': 'the test harness runs %s only in an empty network namespace, and unshare --net '
+                             'is not available here' % method}
         try:
             r = self.wg(root or '/nonexistent', 'rpcd', 'call', method, stdin=json.dumps(args))
         except subprocess.TimeoutExpired:
@@ -292,7 +319,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.backend.prepare(name)
             sc = SCENARIOS[name]
             env = {'scenario': name, 'readonly': bool(sc.get('readonly')), 'drive': sc.get('drive'),
-                   'canned_test': bool(sc.get('canned_test'))}
+                   'canned_test': bool(sc.get('canned_test')) and 'uplink_test' not in self.backend.listed,
+                   'isolated': bool(self.backend.isolate)}
             with open(os.path.join(HERE, 'index.html')) as f:
                 page = f.read().replace('/*HARNESS_ENV*/null', json.dumps(env))
             return self.send(200, page, 'text/html; charset=utf-8')

@@ -455,6 +455,8 @@ function statusBar(status, now) {
 		fo = { value: fmt(_('ACTIVE via %s'), s.active_name || '?'), cls: 'wu-warn' };
 	else if (s.auto_failover === false)
 		fo = { value: _('Automatic failover disabled'), cls: 'wu-bad' };
+	else if (Array.isArray(s.uplinks) && s.uplinks.length == 0)
+		fo = { value: _('No uplinks configured'), cls: 'wu-idle' };
 	else
 		fo = { value: _('Standby'), cls: 'wu-good' };
 	items.push({ id: 'failover', label: _('Failover'), value: fo.value, cls: fo.cls,
