@@ -31,6 +31,8 @@ let package = Package(
         ]),
         // `swift run -c release planner-bench`: planner and reconciler time for many uplinks.
         .executableTarget(name: "planner-bench", dependencies: ["UCI", "UplinkCore"], path: "Benchmarks/planner-bench"),
+        // `swift run -c release mesh-sim`: 200 mesh nodes exchanging offers, in process.
+        .executableTarget(name: "mesh-sim", dependencies: ["UplinkCore"], path: "Benchmarks/mesh-sim"),
         .testTarget(name: "UCITests", dependencies: ["UCI"]),
         .testTarget(name: "UplinkCoreTests", dependencies: ["UplinkCore", "UCI"]),
         .testTarget(name: "UplinkAppTests", dependencies: ["UplinkApp", "UplinkSystem", "UplinkCore", "UCI"]),

@@ -11,6 +11,11 @@ public struct AddRequest: Sendable {
     public var addresses: [IPPrefix]
     public var priority: Int?
     public var weight: Int?
+    /// From a grant: the key pair already sent to the provider, its tunnel address, DNS, MTU.
+    public var keyPair: (privateKey: WireGuardKey, publicKey: WireGuardKey)?
+    public var gateway: IPAddress?
+    public var dns: [String] = []
+    public var mtu: Int?
 
     public init(peer: PeerID, endpoint: Endpoint? = nil, publicKey: WireGuardKey? = nil, addresses: [IPPrefix] = [],
                 priority: Int? = nil, weight: Int? = nil) {
@@ -56,10 +61,14 @@ extension UplinkService {
                 for s in tx.document(p)?.package.sections ?? [] { if let n = s.name { taken.insert(n) } }
             }
             let name = InterfaceNaming.interfaceName(for: req.peer, taken: taken)
-            let pair = try Keys.generatePair()
-            let u = UplinkConfig(peer: req.peer, interface: name, endpoint: endpoint!, publicKey: key!, privateKey: pair.privateKey,
+            var pair: (privateKey: WireGuardKey, publicKey: WireGuardKey)
+            if let given = req.keyPair { pair = given } else { pair = try Keys.generatePair() }
+            var u = UplinkConfig(peer: req.peer, interface: name, endpoint: endpoint!, publicKey: key!, privateKey: pair.privateKey,
                                  addresses: req.addresses, priority: req.priority ?? UplinkConfig.defaultPriority,
                                  weight: req.weight ?? 1, slot: edit.configuration.freeSlot)
+            u.gateway = req.gateway
+            u.dns = req.dns
+            u.mtu = req.mtu
             var added = u
             added.localPublicKey = pair.publicKey
             edit.configuration.uplinks.append(added)
@@ -69,7 +78,7 @@ extension UplinkService {
     }
 
     public func remove(_ peer: PeerID) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
-        try write { (edit, _) throws(UplinkError) -> UplinkConfig in
+        let result = try write { (edit, _) throws(UplinkError) -> UplinkConfig in
             guard let i = edit.configuration.uplinks.firstIndex(where: { $0.peer == peer }) else {
                 throw UplinkError(.notFound, "peer \(peer) is not an uplink")
             }
@@ -80,6 +89,8 @@ extension UplinkService {
             edit.ours.deleteSection(s)
             return u
         }
+        if let settings = try? snapshot().configuration.settings { sendRevoke(for: result.0, settings: settings) }
+        return result
     }
 
     public func setPriority(_ peer: PeerID, priority: Int) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {

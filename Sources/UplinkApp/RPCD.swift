@@ -15,14 +15,17 @@ public enum RPCD {
         ("uplink_add", .object([("peer_id", .string("str")), ("endpoint", .string("str")), ("public_key", .string("str")),
                                 ("address", .string("str")), ("priority", .int(32)), ("weight", .int(32))])),
         ("uplink_remove", .object([("peer_id", .string("str"))])),
-        ("uplink_set_priority", .object([("peer_id", .string("str")), ("weight", .int(32))])),
+        ("uplink_set_priority", .object([("peer_id", .string("str")), ("weight", .int(32)), ("priority", .int(32))])),
         ("uplink_failover", .object([("enabled", .bool(true))])),
         ("uplink_apply", .object([])),
         ("uplink_test", .object([("peer_id", .string("str"))])),
+        ("uplink_offer", .object([("bandwidth", .int(32)), ("wan_type", .string("str")), ("metered", .bool(true))])),
+        ("uplink_withdraw", .object([])),
     ]
 
     /// Methods that change configuration (the ACL's `write` list).
-    public static let writeMethods: Set<String> = ["uplink_add", "uplink_remove", "uplink_set_priority", "uplink_failover", "uplink_apply"]
+    public static let writeMethods: Set<String> = ["uplink_add", "uplink_remove", "uplink_set_priority", "uplink_failover", "uplink_apply",
+                                                   "uplink_offer", "uplink_withdraw"]
 
     public static func list() -> String {
         JSON.serialize(.object(methods))
@@ -55,8 +58,23 @@ public enum RPCD {
             if let a = try args.string("address") { req.addresses = try parseAddresses(a) }
             req.priority = try args.int("priority")
             req.weight = try args.int("weight")
+            if req.addresses.isEmpty && (req.endpoint == nil || req.publicKey == nil) {
+                let (u, o) = try service.addFromOffer(req.peer, priority: req.priority, weight: req.weight)
+                return ResultJSON.uplink(u, o, action: "added")
+            }
             let (u, o) = try service.add(req)
             return ResultJSON.uplink(u, o, action: "added")
+        case "uplink_offer":
+            let (o, outcome) = try service.offer(UplinkService.OfferRequest(bandwidthMbps: try args.int("bandwidth"),
+                                                                            wanType: try args.string("wan_type"), metered: try args.bool("metered")))
+            return ResultJSON.offer(o, outcome)
+        case "uplink_withdraw":
+            let o = try service.withdraw()
+            var j = JSONObject()
+            j.set("success", true)
+            j.set("offering", false)
+            ResultJSON.outcome(o, into: &j)
+            return j.value
         case "uplink_remove":
             let (u, o) = try service.remove(try args.peer())
             return ResultJSON.uplink(u, o, action: "removed")
@@ -65,7 +83,7 @@ public enum RPCD {
             var given = try args.int("weight")
             if given == nil { given = try args.int("priority") }
             guard let p = given else {
-                throw UplinkError(.invalidArgument, "argument 'weight' (the priority, 1–100, higher preferred) is required")
+                throw UplinkError(.invalidArgument, "argument 'priority' (or the spec's name 'weight'): 1–100, higher preferred, is required")
             }
             let (u, o) = try service.setPriority(peer, priority: p)
             return ResultJSON.uplink(u, o, action: "priority")

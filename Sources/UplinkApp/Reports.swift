@@ -11,9 +11,10 @@ extension UplinkService {
         let cfg = snap.configuration
         let plan = try? currentPlan(snap)
         let now = Clock.now()
+        let active = activePath(snap, plan: plan)
         var uplinks: [JSONValue] = []
         for u in cfg.uplinks {
-            uplinks.append(uplinkJSON(u, plan: plan, state: snap.state))
+            uplinks.append(uplinkJSON(u, plan: plan, state: snap.state, activeKey: active.key))
         }
         var offers: [JSONValue] = []
         for key in snap.state.offers.keys.sorted() {
@@ -37,6 +38,7 @@ extension UplinkService {
         }
         var out = JSONObject()
         out.set("success", true)
+        out.set("now", now)
         out.set("uplinks", .array(uplinks))
         out.set("offers", .array(offers))
         out.set("enabled", cfg.settings.enabled)
@@ -58,6 +60,7 @@ extension UplinkService {
 
         var out = JSONObject()
         out.set("success", true)
+        out.set("now", Clock.now())
         out.set("enabled", s.enabled)
         out.set("auto_failover", s.autoFailover)
         out.set("backend", backend)
@@ -89,8 +92,23 @@ extension UplinkService {
         var daemon = JSONObject()
         daemon.set("running", pid.map { kill(pid_t($0), 0) == 0 } ?? false)
         daemon.set("pid", pid)
-        daemon.set("updated", snap.state.updated > 0 ? snap.state.updated : nil)
+        daemon.set("updated", snap.state.daemonUpdated)
         out.set("daemon", daemon.value)
+        var offer = JSONObject()
+        let o = cfg.offer
+        offer.set("offering", o.enabled && s.enabled)
+        offer.set("available", o.enabled ? snap.state.ownOffer?.available : nil)
+        offer.set("peer_id", s.nodeID)
+        offer.set("listen_port", o.listenPort)
+        offer.set("pool", o.pool.description)
+        offer.set("public_key", o.privateKey.map { Keys.publicKey(for: $0).base64 })
+        offer.set("bandwidth_mbps", o.bandwidthMbps)
+        offer.set("wan_type", o.wanType)
+        offer.set("metered", o.metered)
+        offer.set("consumers", cfg.grants.count)
+        offer.set("announced", snap.state.ownOffer?.announced)
+        out.set("offer", offer.value)
+        out.set("mesh_counters", .object(snap.state.counters.keys.sorted().map { ($0, .int(Int64(snap.state.counters[$0]!))) }))
         out.set("warnings", .array(warnings.map(JSONValue.string)))
         out.set("state_file", stateFileJSON(snap.stateCondition))
         return out.value
@@ -214,11 +232,27 @@ public enum ResultJSON {
         j.set("address", .array(u.addresses.map { .string($0.description) }))
         j.set("priority", u.priority)
         j.set("weight", u.weight)
+        j.set("gateway", u.providerAddress?.description)
         if action == "added" {
+            j.set("granted", o.granted)
             let addr = u.addresses.map { $0.description }.joined(separator: ",")
             j.set("authorize", "on \(u.peer.rawValue): wg set <uplink-server-if> peer \(key) allowed-ips \(addr)")
         }
         outcome(o, into: &j)
+        return j.value
+    }
+
+    public static func offer(_ o: OfferConfig, _ result: ApplyOutcome) -> JSONValue {
+        var j = JSONObject()
+        j.set("success", true)
+        j.set("offering", o.enabled)
+        j.set("listen_port", o.listenPort)
+        j.set("pool", o.pool.description)
+        j.set("public_key", o.privateKey.map { Keys.publicKey(for: $0).base64 })
+        j.set("bandwidth_mbps", o.bandwidthMbps)
+        j.set("wan_type", o.wanType)
+        j.set("metered", o.metered)
+        outcome(result, into: &j)
         return j.value
     }
 

@@ -119,4 +119,6 @@ public struct ApplyOutcome: Sendable {
     public var plan: Plan
     public var backend: BackendKind
     public var stateFile: RuntimeStateStore.Condition
+    /// The provider already authorised the uplink (zero-touch add).
+    public var granted = false
 }

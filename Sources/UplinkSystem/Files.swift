@@ -34,6 +34,15 @@ public enum Files {
         }
     }
 
+    /// Writes into an existing file (for /proc and /sys, where rename is impossible).
+    public static func writeInPlace(_ path: String, _ bytes: [UInt8]) throws(UplinkError) {
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        if fd < 0 { throw UplinkError(.ioError, "cannot open \(path): \(errnoText())") }
+        defer { close(fd) }
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n != bytes.count { throw UplinkError(.ioError, "cannot write \(path): \(errnoText())") }
+    }
+
     public static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0

@@ -8,7 +8,7 @@ struct UplinkCommand: ParsableCommand {
         commandName: "uplink",
         abstract: "Manage uplinks: WireGuard tunnels to mesh peers that carry traffic when the WAN fails.",
         subcommands: [List.self, Status.self, Add.self, Remove.self, Priority.self, Failover.self, Apply.self,
-                      Test.self, Check.self, Daemon.self, Notify.self, ProbeHTTP.self])
+                      Test.self, Check.self, Daemon.self, Notify.self, ProbeHTTP.self, Offer.self, Withdraw.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Configured uplinks and the offers heard from mesh peers.")
@@ -98,7 +98,7 @@ struct UplinkCommand: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a mesh peer as an uplink and print the key the provider must authorise.",
-            discussion: "Without --endpoint/--public-key they come from the peer's current offer. Priority 1–100 (default 50): higher is preferred; uplinks of equal priority share load by weight (1–1000).")
+            discussion: "With no flags, the uplink is requested from the peer's current offer over the mesh and configured from its grant (zero-touch). With --address only, endpoint and key come from the offer. Priority 1–100 (default 50): higher is preferred; uplinks of equal priority share load by weight (1–1000).")
         @OptionGroup var common: Common
         @Argument(help: "The provider's peer id: 1–64 of A-Z a-z 0-9 . _ : -") var peerID: String
         @Option(help: "Provider endpoint HOST:PORT ([ADDR]:PORT for IPv6).") var endpoint: String?
@@ -111,16 +111,26 @@ struct UplinkCommand: ParsableCommand {
 
         func run() throws {
             try failing(common) {
-                var req = AddRequest(peer: try PeerID(validating: peerID))
-                if let endpoint { req.endpoint = try Endpoint(parsing: endpoint) }
-                if let publicKey { req.publicKey = try WireGuardKey(base64: publicKey) }
-                if let address { req.addresses = try RPCD.parseAddresses(address) }
-                req.priority = priority
-                req.weight = weight
-                let (u, o) = try common.service.add(req)
+                let peer = try PeerID(validating: peerID)
+                let (u, o): (UplinkConfig, ApplyOutcome)
+                if address == nil && (endpoint == nil || publicKey == nil) {
+                    (u, o) = try common.service.addFromOffer(peer, priority: priority, weight: weight)
+                } else {
+                    var req = AddRequest(peer: peer)
+                    if let endpoint { req.endpoint = try Endpoint(parsing: endpoint) }
+                    if let publicKey { req.publicKey = try WireGuardKey(base64: publicKey) }
+                    if let address { req.addresses = try RPCD.parseAddresses(address) }
+                    req.priority = priority
+                    req.weight = weight
+                    (u, o) = try common.service.add(req)
+                }
                 emit(common, ResultJSON.uplink(u, o, action: "added")) { v in
-                    """
-                    Added uplink \(Output.text(v["peer_id"])) as interface \(Output.text(v["interface"])) (endpoint \(Output.text(v["endpoint"])), priority \(Output.text(v["priority"])), weight \(Output.text(v["weight"]))).
+                    let head = "Added uplink \(Output.text(v["peer_id"])) as interface \(Output.text(v["interface"])) (endpoint \(Output.text(v["endpoint"])), priority \(Output.text(v["priority"])), weight \(Output.text(v["weight"])))."
+                    if v["granted"]?.boolValue == true {
+                        return head + "\n\(Output.text(v["peer_id"])) granted it \(Output.text(v["address"]?.arrayValue?.first)) (gateway \(Output.text(v["gateway"]))) and authorised its key \(Output.text(v["public_key"])).\n" + describeOutcome(v)
+                    }
+                    return """
+                    \(head)
                     Public key of this uplink; the provider must authorise it:
                       \(Output.text(v["public_key"]))
                       \(Output.text(v["authorize"]))
@@ -184,6 +194,42 @@ struct UplinkCommand: ParsableCommand {
                 emit(common, j.value) { v in
                     "Failover \(mode == .enable ? "enabled" : "disabled").\n" + describeOutcome(v)
                 }
+            }
+        }
+    }
+
+    struct Offer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Offer this router's WAN to its mesh peers as an uplink (the daemon serves and announces it).")
+        @OptionGroup var common: Common
+        @Option(name: .customLong("bandwidth"), help: "Advertised bandwidth, Mbit/s.") var bandwidth: Int?
+        @Option(name: .customLong("wan-type"), help: "fiber, dsl, cable, lte, satellite, ...") var wanType: String?
+        @Flag(help: "The WAN is metered: consumers use it as a last resort.") var metered = false
+
+        func run() throws {
+            try failing(common) {
+                let (o, outcome) = try common.service.offer(UplinkService.OfferRequest(bandwidthMbps: bandwidth, wanType: wanType,
+                                                                                        metered: metered ? true : nil))
+                let v = ResultJSON.offer(o, outcome)
+                emit(common, v) { v in
+                    "Offering this router's WAN on port \(Output.text(v["listen_port"])) (server key \(Output.text(v["public_key"])), consumers get addresses from \(Output.text(v["pool"]))).\nThe daemon announces it to the mesh peers and grants requests.\n" + describeOutcome(v)
+                }
+            }
+        }
+    }
+
+    struct Withdraw: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop offering this router's WAN (consumers move elsewhere).")
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try failing(common) {
+                let o = try common.service.withdraw()
+                var j = JSONObject()
+                j.set("success", true)
+                j.set("offering", false)
+                ResultJSON.outcome(o, into: &j)
+                emit(common, j.value) { "Offer withdrawn.\n" + describeOutcome($0) }
             }
         }
     }

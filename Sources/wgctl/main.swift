@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import UplinkCore
+import UplinkSystem
 
 // `wgctl [--root DIR] <command> ...`: a leading --root belongs to every subcommand, so it is
 // taken off argv here and handed over through WGCTL_ROOT (a --root after the subcommand wins).
@@ -15,6 +16,12 @@ while let first = argv.first, first.hasPrefix("--root") {
     } else {
         break
     }
+}
+
+// the default node id (offers name this router by it): the host name, made a valid peer id
+if let raw = try? Files.read("/proc/sys/kernel/hostname", limit: 256) {
+    let name = String(decoding: raw.filter { $0 != 0x0A }, as: UTF8.self)
+    if let id = try? PeerID(validating: String(name.prefix(64))) { Settings.hostName = id.rawValue }
 }
 
 do {

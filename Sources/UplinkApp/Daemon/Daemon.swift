@@ -29,6 +29,9 @@ public final class Daemon {
     var nextSave = 0.0
     var dirty = true
     var daemonLock: FileLock?
+    let mesh: MeshAgent
+    /// What the mesh last heard from us: nil = not offering, else whether available.
+    var announced: Bool? = nil
     let log: (String) -> Void
 
     public init(service: UplinkService, log: @escaping (String) -> Void) throws(UplinkError) {
@@ -46,6 +49,7 @@ public final class Daemon {
         links = try LinkMonitor()
         wake = try WakeSocket(listeningAt: service.paths.wakeSocket)
         checks = try BackgroundChecks()
+        mesh = MeshAgent(log: log)
     }
 
     public func run() throws(UplinkError) {
@@ -60,14 +64,18 @@ public final class Daemon {
             let now = Clock.monotonic()
             var timeout = min(nextRound, nextFullCheck, nextSave) - now
             for p in fast.values { if let d = p.nextDeadline { timeout = min(timeout, d - now) } }
+            timeout = min(timeout, mesh.nextAnnounce - now, mesh.nextRefresh - now, (mesh.repeats.first ?? .infinity) - now)
             var fds = [pollfd(fd: links.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: checks.readFD, events: Int16(POLLIN), revents: 0)]
+            let meshFDs = mesh.fds
+            for fd in meshFDs { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             for p in fast.values { fds.append(pollfd(fd: p.fd, events: Int16(POLLIN), revents: 0)) }
             _ = poll(&fds, nfds_t(fds.count), Int32(max(0, min(timeout, 5)) * 1000) + 1)
             if fds[0].revents != 0 { onLinkEvents(links.drain()) }
             if fds[1].revents != 0 { for m in wake.drain() { onMessage(m) } }
             if fds[2].revents != 0 { onCheckResults(checks.take()) }
+            if fds[3..<(3 + meshFDs.count)].contains(where: { $0.revents != 0 }) { onMeshReadable() }
             tick()
         }
         saveState(force: true)
@@ -82,6 +90,7 @@ public final class Daemon {
             for note in try kernel.ensure(plan) { log(note) }
         }
         rebuildPaths()
+        mesh.refresh(settings: configuration.settings, paths: service.paths, state: state)
         state.daemonPID = Int(getpid())
         // start on the WAN (or keep what the runtime state says is active, if it still exists)
         let firstWAN = specs.first { $0.kind == .wan }?.key
@@ -130,10 +139,12 @@ public final class Daemon {
                 for note in try kernel.ensure(LinuxPlan(configuration: configuration)) { log(note) }
             }
             rebuildPaths()
+            mesh.refresh(settings: configuration.settings, paths: service.paths, state: state)
             if let a = active, trackers[a] == nil { active = nil }
             reselect(reason: "configuration reloaded")
             if active == nil { switchTo(specs.first { $0.kind == .wan }?.key, reason: "configuration reloaded") }
             nextFullCheck = Clock.monotonic()
+            announceIfDue(force: true)
             log("configuration reloaded: \(specs.count) paths")
         } catch {
             log("reload failed, keeping the previous configuration: \(error.message)")
@@ -233,6 +244,14 @@ public final class Daemon {
             dirty = true
             reselect(reason: "health changed")
             saveState(force: true)
+        }
+        if now >= mesh.nextRefresh { mesh.refresh(settings: configuration.settings, paths: service.paths, state: state) }
+        announceIfDue()
+        let wall2 = Clock.now()
+        for (k, o) in state.offers where o.isExpired(at: wall2) {
+            state.offers[k] = nil
+            dirty = true
+            if configuration.uplink(for: o.peer) != nil { reselect(reason: "offer from \(o.peer) expired") }
         }
         if now >= nextSave {
             saveState(force: false)
@@ -339,12 +358,11 @@ public final class Daemon {
     func saveState(force: Bool) {
         guard force || dirty else { return }
         // merge: offers and counters may have been written by others since we loaded
-        let onDisk = store.load().state
-        state.offers = onDisk.offers.merging(state.offers) { disk, mine in disk.received >= mine.received ? disk : mine }
-        for (k, v) in onDisk.counters where state.counters[k] == nil { state.counters[k] = v }
+        state.meshSeen = mesh.seen
         state.paths = [:]
         for (k, t) in trackers { state.paths[k] = t.health }
         state.updated = Clock.now()
+        state.daemonUpdated = state.updated
         state.daemonPID = Int(getpid())
         do {
             try store.save(state)

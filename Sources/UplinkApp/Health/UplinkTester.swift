@@ -56,6 +56,12 @@ extension UplinkService {
 
         let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
         var tunnelAnswered = false
+        func done() -> JSONValue {
+            LayeredTest.report(peer: peer, interface: dev, layers: LayeredTest.finish(results),
+                               durationMs: Int((Clock.monotonic() - start) * 1000))
+        }
+        // a failed layer ends the test: the layers above it cannot pass
+        if results.contains(where: { $0.status == .fail }) { return done() }
         // 2. tunnel: a recent handshake and received bytes growing
         if !LinkMonitor.exists(dev) {
             results.append(LayerResult(layer: "tunnel", status: .fail, measured: "no device",
@@ -108,6 +114,8 @@ extension UplinkService {
             }
         }
 
+        if results.contains(where: { $0.status == .fail }) { return done() }
+
         // 3. provider: its tunnel address answers through the tunnel
         if let gw = u.providerAddress {
             let p = try? Ping.run(targets: [gw], device: dev, count: 2, interval: 0.2, timeout: left(1))
@@ -122,6 +130,8 @@ extension UplinkService {
         } else {
             results.append(LayerResult(layer: "provider", status: .skip, detail: "the provider's tunnel address is unknown (set option gateway)"))
         }
+
+        if results.contains(where: { $0.status == .fail }) { return done() }
 
         // 4. internet: k-of-n public targets and an HTTP probe through the tunnel, then MTU
         let reliability = min(settings.trackReliability, max(1, targets.count))
@@ -169,6 +179,8 @@ extension UplinkService {
                 command: "on the provider: wgctl uplink status; nft list ruleset | grep masquerade"))
         }
 
+        if results.contains(where: { $0.status == .fail }) { return done() }
+
         // 5. DNS through the uplink
         if let server = IPAddress(settings.dnsServer) {
             do {
@@ -187,8 +199,7 @@ extension UplinkService {
                     command: "nslookup \(settings.probeDNSName) \(server)"))
             }
         }
-        let layers = LayeredTest.finish(results)
-        return LayeredTest.report(peer: peer, interface: dev, layers: layers, durationMs: Int((Clock.monotonic() - start) * 1000))
+        return done()
     }
 }
 

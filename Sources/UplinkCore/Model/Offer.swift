@@ -19,6 +19,10 @@ public struct Offer: Equatable, Sendable {
     public var via: String?
     public var source: String?
     public var trusted: Bool
+    /// The provider's key on the mesh interface the offer came over (requests go to it).
+    public var meshKey: String?
+    /// Set by an uplink_withdraw; the entry stays (unavailable) until it expires.
+    public var withdrawn = false
 
     public init(peer: PeerID, seq: UInt64, timestamp: Double, ttl: Int, bandwidthMbps: Int? = nil, latencyMs: Double? = nil,
                 wanType: String? = nil, available: Bool = true, metered: Bool = false, endpoint: Endpoint,

@@ -16,6 +16,32 @@ public struct RuntimeState: Equatable, Sendable {
     /// When the daemon last rewrote mwan3 metrics (at most once per 10 minutes).
     public var lastReorder: Double?
     public var daemonPID: Int?
+    /// When the daemon itself last wrote the file (other writers leave it alone).
+    public var daemonUpdated: Double?
+    /// Per mesh key: the node id first seen with it and the last accepted seq (replays
+    /// stay rejected across restarts).
+    public var meshSeen: [String: (peer: String, seq: UInt64)] = [:]
+    /// This router's own offer as last announced.
+    public var ownOffer: OwnOffer?
+
+    public struct OwnOffer: Equatable, Sendable {
+        public var available: Bool
+        public var consumers: Int
+        public var announced: Double
+        public init(available: Bool, consumers: Int, announced: Double) {
+            self.available = available
+            self.consumers = consumers
+            self.announced = announced
+        }
+    }
+
+    public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
+        a.updated == b.updated && a.activePath == b.activePath && a.failoverActive == b.failoverActive && a.paths == b.paths
+            && a.offers == b.offers && a.counters == b.counters && a.lastReorder == b.lastReorder && a.daemonPID == b.daemonPID
+            && a.daemonUpdated == b.daemonUpdated && a.ownOffer == b.ownOffer
+            && a.meshSeen.count == b.meshSeen.count
+            && a.meshSeen.allSatisfy { k, v in b.meshSeen[k].map { $0.peer == v.peer && $0.seq == v.seq } ?? false }
+    }
 
     public init() {}
 
@@ -37,6 +63,19 @@ public struct RuntimeState: Equatable, Sendable {
         o.set("counters", .object(counters.keys.sorted().map { ($0, .int(Int64(counters[$0]!))) }))
         o.set("last_reorder", lastReorder)
         o.set("daemon_pid", daemonPID)
+        o.set("daemon_updated", daemonUpdated)
+        o.set("mesh_seen", .object(meshSeen.keys.sorted().map { k in
+            (k, .object([("peer_id", .string(meshSeen[k]!.peer)), ("seq", .int(Int64(clamping: meshSeen[k]!.seq)))]))
+        }))
+        if let own = ownOffer {
+            var j = JSONObject()
+            j.set("available", own.available)
+            j.set("consumers", own.consumers)
+            j.set("announced", own.announced)
+            o.set("own_offer", j.value)
+        } else {
+            o.set("own_offer", .null)
+        }
         return o.value
     }
 
@@ -82,6 +121,8 @@ public struct RuntimeState: Equatable, Sendable {
         o.set("via", f.via)
         o.set("source", f.source)
         o.set("trusted", f.trusted)
+        o.set("mesh_key", f.meshKey)
+        o.set("withdrawn", f.withdrawn)
         return o.value
     }
 
@@ -97,6 +138,13 @@ public struct RuntimeState: Equatable, Sendable {
         s.failoverActive = v["failover_active"]?.boolValue ?? false
         s.lastReorder = v["last_reorder"]?.doubleValue
         s.daemonPID = v["daemon_pid"]?.intValue.map { Int($0) }
+        s.daemonUpdated = v["daemon_updated"]?.doubleValue
+        for (k, e) in (v["mesh_seen"]?.objectPairs ?? []).prefix(4096) {
+            if let p = e["peer_id"]?.stringValue, let seq = e["seq"]?.intValue, seq >= 0 { s.meshSeen[k] = (p, UInt64(seq)) }
+        }
+        if let own = v["own_offer"], let a = own["available"]?.boolValue {
+            s.ownOffer = OwnOffer(available: a, consumers: Int(own["consumers"]?.intValue ?? 0), announced: own["announced"]?.doubleValue ?? 0)
+        }
         for (k, e) in v["paths"]?.objectPairs ?? [] {
             if let h = decodeHealth(e) { s.paths[k] = h } else { problems.append("path '\(k)' unreadable") }
         }
@@ -135,12 +183,15 @@ public struct RuntimeState: Equatable, Sendable {
               let keyText = ep["public_key"]?.stringValue, let key = try? WireGuardKey(base64: keyText),
               let received = v["received"]?.doubleValue, let expires = v["expires"]?.doubleValue else { return nil }
         let caps = v["capabilities"]
-        return Offer(peer: peer, seq: UInt64(seq), timestamp: v["timestamp"]?.doubleValue ?? received,
+        var offer = Offer(peer: peer, seq: UInt64(seq), timestamp: v["timestamp"]?.doubleValue ?? received,
                      ttl: Int(v["ttl"]?.intValue ?? 0),
                      bandwidthMbps: caps?["bandwidth_mbps"]?.intValue.map { Int($0) },
                      latencyMs: caps?["latency_ms"]?.doubleValue, wanType: caps?["wan_type"]?.stringValue,
                      available: caps?["available"]?.boolValue ?? false, metered: caps?["metered"]?.boolValue ?? false,
                      endpoint: Endpoint(host: host, port: Int(port)), publicKey: key, received: received, expires: expires,
                      via: v["via"]?.stringValue, source: v["source"]?.stringValue, trusted: v["trusted"]?.boolValue ?? false)
+        offer.meshKey = v["mesh_key"]?.stringValue
+        offer.withdrawn = v["withdrawn"]?.boolValue ?? false
+        return offer
     }
 }

@@ -34,6 +34,13 @@ public struct Settings: Equatable, Sendable {
     public var gossipPort = 51899
     public var trustedKeysDir = "/etc/secubox/trusted_peers"
     public var trustedPeers: [String] = []
+    /// This router's id in the mesh (offers name it); the host name when unset.
+    public var nodeID = Settings.hostName
+    /// How long `add` without flags waits for the provider's grant.
+    public var grantTimeout = 5
+
+    /// Set by the shell at start (the pure core reads no files).
+    nonisolated(unsafe) public static var hostName = "openwrt"
 
     public init() {}
 
@@ -68,6 +75,10 @@ public struct Settings: Equatable, Sendable {
         gossipPort = try r.int("gossip_port", 1...65535, default: gossipPort, unit: "(UDP port)")
         trustedKeysDir = r.string("trusted_keys_dir", default: trustedKeysDir)
         trustedPeers = try r.peerIDs("trusted_peer", default: trustedPeers)
+        if let id = s["node_id"] {
+            do { nodeID = try PeerID(validating: id).rawValue } catch { throw r.bad("node_id", id, error.message) }
+        }
+        grantTimeout = try r.int("grant_timeout", 1...60, default: grantTimeout, unit: "seconds")
     }
 }
 

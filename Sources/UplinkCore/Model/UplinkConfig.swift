@@ -132,14 +132,22 @@ public struct UplinkConfig: Equatable, Sendable {
 public struct UplinkConfiguration: Equatable, Sendable {
     public var settings: Settings
     public var uplinks: [UplinkConfig]
+    public var offer: OfferConfig
+    public var grants: [GrantConfig]
 
-    public init(settings: Settings, uplinks: [UplinkConfig]) {
+    public init(settings: Settings, uplinks: [UplinkConfig], offer: OfferConfig? = nil, grants: [GrantConfig] = []) {
         self.settings = settings
         self.uplinks = uplinks
+        self.offer = offer ?? OfferConfig(nodeID: settings.nodeID)
+        self.grants = grants
     }
 
     public init(package: UCIPackage, file: String = "/etc/config/wireguard-uplink") throws(UplinkError) {
         settings = try Settings(package: package, file: file)
+        offer = try OfferConfig(section: package.section(named: OfferConfig.sectionName), nodeID: settings.nodeID, file: file)
+        var gs: [GrantConfig] = []
+        for s in package.sections(ofType: GrantConfig.sectionType) { gs.append(try GrantConfig(section: s, file: file)) }
+        grants = gs
         var list: [UplinkConfig] = []
         var seenPeers = Set<PeerID>()
         for s in package.sections(ofType: UplinkConfig.sectionType) {

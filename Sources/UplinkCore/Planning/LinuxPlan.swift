@@ -24,7 +24,26 @@ public struct LinuxPlan: Equatable, Sendable {
     public static let nftTable = "wireguard_uplink"
     public static let devicePrefix = InterfaceNaming.prefix
 
+    /// The uplink server while this router offers its WAN.
+    public struct Server: Equatable, Sendable {
+        public var device: String
+        public var privateKey: WireGuardKey
+        public var listenPort: Int
+        public var address: IPPrefix
+        public var mtu: Int
+        public var consumers: [(key: WireGuardKey, address: IPAddress)]
+        /// Per-consumer cap, kbytes/s (0: none).
+        public var rateLimitKBps: Int
+
+        public static func == (a: Server, b: Server) -> Bool {
+            a.device == b.device && a.privateKey == b.privateKey && a.listenPort == b.listenPort && a.address == b.address
+                && a.mtu == b.mtu && a.rateLimitKBps == b.rateLimitKBps
+                && a.consumers.map(\.key) == b.consumers.map(\.key) && a.consumers.map(\.address) == b.consumers.map(\.address)
+        }
+    }
+
     public var links: [Link]
+    public var server: Server?
 
     public init(configuration cfg: UplinkConfiguration) {
         let s = cfg.settings
@@ -34,17 +53,30 @@ public struct LinuxPlan: Equatable, Sendable {
                  allowedIPs: s.ipv6 ? ["0.0.0.0/0", "::/0"] : ["0.0.0.0/0"], keepalive: s.keepalive,
                  addresses: u.addresses, mtu: u.mtu ?? s.mtu)
         }
+        let o = cfg.offer
+        if s.enabled && o.enabled, let key = o.privateKey {
+            server = Server(device: OfferConfig.serverDevice, privateKey: key, listenPort: o.listenPort,
+                            address: IPPrefix(address: o.serverAddress, length: o.pool.length), mtu: o.mtu,
+                            consumers: cfg.grants.map { ($0.publicKey, $0.address) }, rateLimitKBps: o.rateLimitMbit * 125)
+        }
     }
 
     /// The nftables table we own: masquerade out of every uplink, and two counters that prove
     /// the uplinks' own UDP leaves marked (outside the tunnels) and never inside one.
     public var nftRuleset: String {
         let ports = Set(links.map(\.endpoint.port)).sorted().map(String.init).joined(separator: ", ")
+        let srv = OfferConfig.serverDevice
         var lines = [
             "table inet \(Self.nftTable) {",
             "\tchain postrouting {",
             "\t\ttype nat hook postrouting priority srcnat; policy accept;",
-            "\t\toifname \"\(Self.devicePrefix)*\" masquerade",
+            "\t\toifname \"\(Self.devicePrefix)*\" oifname != \"\(srv)\" masquerade",
+        ]
+        if server != nil {
+            // consumers leave through this router's WAN with its address
+            lines.append("\t\tiifname \"\(srv)\" oifname != \"\(Self.devicePrefix)*\" masquerade")
+        }
+        lines += [
             "\t}",
             "\tchain output {",
             "\t\ttype filter hook output priority filter; policy accept;",
@@ -53,7 +85,23 @@ public struct LinuxPlan: Equatable, Sendable {
         if !ports.isEmpty {
             lines.append("\t\toifname \"\(Self.devicePrefix)*\" udp dport { \(ports) } counter comment \"uplink UDP inside a tunnel\"")
         }
-        lines += ["\t}", "}"]
+        lines.append("\t}")
+        if let server {
+            lines += [
+                "\tchain forward {",
+                "\t\ttype filter hook forward priority filter - 1; policy accept;",
+                // never hand a consumer's traffic to one of our own uplinks (no chains of uplinks)
+                "\t\tiifname \"\(srv)\" oifname \"\(Self.devicePrefix)*\" counter drop comment \"consumer into an uplink\"",
+            ]
+            if server.rateLimitKBps > 0 {
+                for c in server.consumers {
+                    lines.append("\t\tiifname \"\(srv)\" ip saddr \(c.address) limit rate over \(server.rateLimitKBps) kbytes/second drop")
+                    lines.append("\t\toifname \"\(srv)\" ip daddr \(c.address) limit rate over \(server.rateLimitKBps) kbytes/second drop")
+                }
+            }
+            lines.append("\t}")
+        }
+        lines.append("}")
         return lines.joined(separator: "\n") + "\n"
     }
 

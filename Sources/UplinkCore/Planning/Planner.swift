@@ -143,10 +143,68 @@ public enum Planner {
             plan.mwan3 = PackagePlan(sections: mwan3Sections + memberSections + ruleSections,
                                      membership: PolicyMembership(policy: ctx.policy, members: membership))
         }
+        let wanInterfaces = Set(mwan3Context?.wanMembers.map(\.interface) ?? [])
+        let serving = settings.enabled && cfg.offer.enabled && cfg.offer.privateKey != nil
+        if serving {
+            plan.network.sections += serverSections(cfg.offer, grants: cfg.grants)
+        }
         if let fw = input.firewall {
-            plan.firewall = PackagePlan(sections: firewallSections(active, firewall: fw, wanInterfaces: Set(mwan3Context?.wanMembers.map(\.interface) ?? [])))
+            var sections = firewallSections(active, firewall: fw, wanInterfaces: wanInterfaces)
+            if serving { sections += serverFirewallSections(fw, wanInterfaces: wanInterfaces) }
+            plan.firewall = PackagePlan(sections: sections)
         }
         return plan
+    }
+
+    /// The uplink server on OpenWrt: its netifd interface and one peer per granted consumer.
+    static func serverSections(_ o: OfferConfig, grants: [GrantConfig]) -> [DesiredSection] {
+        let dev = OfferConfig.serverDevice
+        var out = [DesiredSection(UCISection(type: "interface", name: dev, options: [
+            UCIOption("proto", "wireguard"),
+            UCIOption("private_key", o.privateKey!.base64),
+            UCIOption("listen_port", String(o.listenPort)),
+            UCIOption("addresses", list: ["\(o.serverAddress)/\(o.pool.length)"]),
+            UCIOption("mtu", String(o.mtu)),
+            Ownership.marker,
+        ]), .end)]
+        for g in grants {
+            out.append(DesiredSection(UCISection(type: "wireguard_\(dev)", name: g.sectionName, options: [
+                UCIOption("description", "wireguard-uplink consumer: \(g.consumer.rawValue)"),
+                UCIOption("public_key", g.publicKey.base64),
+                UCIOption("allowed_ips", list: ["\(g.address)/32"]),
+                Ownership.marker,
+            ]), .end))
+        }
+        return out
+    }
+
+    public static let serverZone = "wguserve"
+
+    /// fw4 for the server: consumers may only go out through the WAN zones (masquerading
+    /// there already), reach no service of this router but ping.
+    static func serverFirewallSections(_ fw: UCIPackage, wanInterfaces: Set<String>) -> [DesiredSection] {
+        let zones = fw.sections.filter { $0.type == "zone" && !Ownership.isOwned($0) }
+        let wanZones = zones.filter { z in z["name"] == "wan" || z.list("network").contains(where: { wanInterfaces.contains($0) }) }
+            .compactMap { $0["name"] }
+        var out = [DesiredSection(UCISection(type: "zone", name: "wgu_serve_zone", options: [
+            UCIOption("name", serverZone),
+            UCIOption("network", list: [OfferConfig.serverDevice]),
+            UCIOption("input", "REJECT"),
+            UCIOption("output", "ACCEPT"),
+            UCIOption("forward", "REJECT"),
+            Ownership.marker,
+        ]), .end)]
+        for z in Array(Set(wanZones)).sorted() {
+            out.append(DesiredSection(UCISection(type: "forwarding", name: "wgu_serve_\(z)", options: [
+                UCIOption("src", serverZone), UCIOption("dest", z), Ownership.marker,
+            ]), .end))
+        }
+        out.append(DesiredSection(UCISection(type: "rule", name: "wgu_serve_ping", options: [
+            UCIOption("name", "Allow-Ping-wireguard-uplink-consumers"),
+            UCIOption("src", serverZone), UCIOption("proto", "icmp"), UCIOption("icmp_type", "echo-request"),
+            UCIOption("family", "ipv4"), UCIOption("target", "ACCEPT"), Ownership.marker,
+        ]), .end))
+        return out
     }
 
     /// 1 for the most preferred uplinks, 2 for the next, ...; equal priorities share a rank.

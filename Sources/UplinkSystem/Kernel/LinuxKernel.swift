@@ -21,7 +21,17 @@ public struct LinuxKernel: Sendable {
             }
             try configure(link)
         }
-        for dev in existing where dev.hasPrefix(LinuxPlan.devicePrefix) && !plan.links.contains(where: { $0.device == dev }) {
+        if let server = plan.server {
+            if !existing.contains(server.device) { notes.append(try create(server.device)) }
+            try configureServer(server)
+            // a provider forwards its consumers' traffic
+            if let b = try? Files.read("/proc/sys/net/ipv4/ip_forward", limit: 8), b.first != UInt8(ascii: "1") {
+                _ = try? Files.writeInPlace("/proc/sys/net/ipv4/ip_forward", Array("1\n".utf8))
+                notes.append("enabled IPv4 forwarding")
+            }
+        }
+        for dev in existing where dev.hasPrefix(LinuxPlan.devicePrefix) && !plan.links.contains(where: { $0.device == dev })
+            && plan.server?.device != dev {
             _ = try? Command.run("ip", ["link", "del", "dev", dev])
             notes.append("removed \(dev)")
         }
@@ -77,6 +87,35 @@ public struct LinuxKernel: Sendable {
         }
         try Command.check("ip", ["link", "set", "dev", l.device, "mtu", String(l.mtu), "up"])
         try pinEndpoint(l)
+    }
+
+    /// The uplink server: its key and port, exactly the granted consumers as peers (each
+    /// limited to its own address), its address; its UDP is marked like the uplinks'.
+    func configureServer(_ srv: LinuxPlan.Server) throws(UplinkError) {
+        let dump = try? WireGuardDump(parsing: try Command.check("wg", ["show", srv.device, "dump"]).output)
+        var args = ["set", srv.device, "private-key", "/dev/stdin", "listen-port", String(srv.listenPort), "fwmark", String(LinuxPlan.fwmark)]
+        let wanted = Set(srv.consumers.map(\.key.base64))
+        for p in dump?.peers ?? [] where !wanted.contains(p.publicKey) { args += ["peer", p.publicKey, "remove"] }
+        for c in srv.consumers { args += ["peer", c.key.base64, "allowed-ips", "\(c.address)/32"] }
+        try Command.check("wg", args, stdin: Array((srv.privateKey.base64 + "\n").utf8))
+        try Command.check("ip", ["address", "replace", srv.address.description, "dev", srv.device])
+        try Command.check("ip", ["link", "set", "dev", srv.device, "mtu", String(srv.mtu), "up"])
+    }
+
+    /// Authorises one consumer at once (the config write that follows makes it permanent).
+    public func authorize(server device: String, key: WireGuardKey, address: IPAddress) throws(UplinkError) {
+        try Command.check("wg", ["set", device, "peer", key.base64, "allowed-ips", "\(address)/32"])
+    }
+
+    public func deauthorize(server device: String, key: WireGuardKey) {
+        _ = try? Command.run("wg", ["set", device, "peer", key.base64, "remove"])
+    }
+
+    /// Drops and re-adds the uplink's peer: the stale session goes, so the next packet
+    /// handshakes at once (a provider that restarted its server forgot the old session).
+    public func restartPeer(_ l: LinuxPlan.Link) throws(UplinkError) {
+        _ = try? Command.run("wg", ["set", l.device, "peer", l.peerKey.base64, "remove"])
+        try configure(l)
     }
 
     /// Pins the endpoint to the route it has now if that is not a default route (the mesh
