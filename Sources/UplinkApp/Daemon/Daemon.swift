@@ -64,7 +64,8 @@ public final class Daemon {
             let now = Clock.monotonic()
             var timeout = min(nextRound, nextFullCheck, nextSave) - now
             for p in fast.values { if let d = p.nextDeadline { timeout = min(timeout, d - now) } }
-            timeout = min(timeout, mesh.nextAnnounce - now, mesh.nextRefresh - now, (mesh.repeats.first ?? .infinity) - now)
+            timeout = min(timeout, mesh.nextRefresh - now, (mesh.repeats.first ?? .infinity) - now)
+            if offering { timeout = min(timeout, mesh.nextAnnounce - now) }
             var fds = [pollfd(fd: links.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: checks.readFD, events: Int16(POLLIN), revents: 0)]
