@@ -36,6 +36,8 @@ let package = Package(
         .testTarget(name: "UCITests", dependencies: ["UCI"]),
         .testTarget(name: "UplinkCoreTests", dependencies: ["UplinkCore", "UCI"]),
         .testTarget(name: "UplinkAppTests", dependencies: ["UplinkApp", "UplinkSystem", "UplinkCore", "UCI"]),
+        // Seeds and past crashes of the fuzz targets (fuzz/targets, linked in as sources).
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["UCI", "UplinkCore"]),
         // End to end in network namespaces (root, wireguard-go, nft): lab/scenarios/*.sh.
         .testTarget(name: "LabTests", dependencies: ["UplinkSystem"]),
     ]

@@ -5,9 +5,16 @@ public enum UCIRender {
         "'" + value.replacing("'", with: "'\\''") + "'"
     }
 
+    /// `config type 'name'`. A type may hold any printable character; one with more than
+    /// `[A-Za-z0-9_-]` is quoted, so `;`, `#` or quotes in it survive a re-read (libuci's
+    /// own export writes it bare and loses such types).
     public static func header(type: String, name: String?) -> String {
-        if let name { return "config \(type) \(quote(name))" }
-        return "config \(type)"
+        let plain = type.utf8.allSatisfy {
+            ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x5F || $0 == 0x2D
+        }
+        let t = plain ? type : quote(type)
+        if let name { return "config \(t) \(quote(name))" }
+        return "config \(t)"
     }
 
     public static func statements(of option: UCIOption) -> [String] {

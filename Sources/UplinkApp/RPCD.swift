@@ -45,7 +45,7 @@ public enum RPCD {
         guard methods.contains(where: { $0.0 == method }) else {
             throw UplinkError(.unknownMethod, "unknown method '\(PeerID.printable(method).dropFirst().dropLast())'; known: " + methods.map(\.0).joined(separator: ", "))
         }
-        let args = try Arguments(input)
+        let args = try RPCArguments(input, limit: maximumInput)
         switch method {
         case "uplink_list":
             return try service.list()
@@ -124,63 +124,5 @@ public enum RPCD {
             out.append(p)
         }
         return out
-    }
-
-    /// The call's arguments: one JSON object; unknown keys (LuCI's ubus_rpc_session) ignored.
-    struct Arguments {
-        let value: JSONValue
-
-        init(_ input: [UInt8]) throws(UplinkError) {
-            if input.count > RPCD.maximumInput {
-                throw UplinkError(.invalidJSON, "arguments larger than \(RPCD.maximumInput) bytes")
-            }
-            if input.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-                value = .object([])
-                return
-            }
-            do {
-                value = try JSON.parse(input, maxBytes: RPCD.maximumInput, maxDepth: 8)
-            } catch {
-                throw UplinkError(.invalidJSON, "arguments are not valid JSON: \(error.description)")
-            }
-            guard case .object = value else {
-                throw UplinkError(.invalidJSON, "arguments must be a JSON object, got \(value.typeName)")
-            }
-        }
-
-        func present(_ key: String) -> JSONValue? {
-            guard let v = value[key], v != .null else { return nil }
-            return v
-        }
-
-        func string(_ key: String) throws(UplinkError) -> String? {
-            guard let v = present(key) else { return nil }
-            guard let s = v.stringValue else {
-                throw UplinkError(.invalidArgument, "argument '\(key)' must be a string, got \(v.typeName)")
-            }
-            return s
-        }
-
-        func int(_ key: String) throws(UplinkError) -> Int? {
-            guard let v = present(key) else { return nil }
-            guard let i = v.intValue, i >= Int64(Int32.min), i <= Int64(Int32.max) else {
-                throw UplinkError(.invalidArgument, "argument '\(key)' must be an integer, got \(v.typeName)")
-            }
-            return Int(i)
-        }
-
-        func bool(_ key: String) throws(UplinkError) -> Bool? {
-            guard let v = present(key) else { return nil }
-            if let b = v.boolValue { return b }
-            if let i = v.intValue, i == 0 || i == 1 { return i == 1 }
-            throw UplinkError(.invalidArgument, "argument '\(key)' must be true or false, got \(v.typeName)")
-        }
-
-        func peer() throws(UplinkError) -> PeerID {
-            guard let s = try string("peer_id") else {
-                throw UplinkError(.invalidArgument, "argument 'peer_id' is required")
-            }
-            return try PeerID(validating: s)
-        }
     }
 }

@@ -70,6 +70,9 @@ import Testing
         #expect(r.section(named: "s")?["b"] == "y")
         // after a config with only a type, `;` then another command is one argument too many
         #expect(parseError("config t ; option a b\n")?.reason == "too many arguments")
+        // a `;` ending a line: strtok hands libuci the newline as the next command word
+        #expect(parseError("config t 's';\n")?.reason == "invalid command")
+        #expect(try load("config t 's';").section(named: "s") != nil)
     }
 
     @Test func comments() throws {

@@ -28,7 +28,7 @@ import Testing
         var sections: [UCISection] = []
         var used = Set<String>()
         for _ in 0..<r.int(8) {
-            let type = r.pick(["interface", "rule", "wireguard_wg0", "zone", "wireguard-uplink"])
+            let type = r.pick(["interface", "rule", "wireguard_wg0", "zone", "wireguard-uplink", "odd;type", "a#b", "q'x\"y"])
             var name: String? = nil
             if r.int(3) > 0 {
                 var n = randomName(&r)

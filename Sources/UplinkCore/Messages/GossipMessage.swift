@@ -192,7 +192,8 @@ public enum GossipMessage: Equatable, Sendable {
         let peer: PeerID
         do { peer = try PeerID(validating: try str("peer_id", max: 64)) } catch { throw .badField }
         guard let seq = v["seq"]?.intValue, seq >= 0, let ts = v["timestamp"]?.doubleValue, ts.isFinite, ts >= 0 else { throw .badField }
-        let header = Header(peer: peer, meshKey: try key(try str("mesh_key")), seq: UInt64(seq), timestamp: ts)
+        // the same precision encode() writes, so decode → encode → decode is stable
+        let header = Header(peer: peer, meshKey: try key(try str("mesh_key")), seq: UInt64(seq), timestamp: (ts * 1000).rounded() / 1000)
         switch type {
         case "uplink_offer":
             guard let ttl = v["ttl"]?.intValue, (5...3600).contains(ttl), let caps = v["capabilities"], caps.objectPairs != nil,
@@ -214,7 +215,7 @@ public enum GossipMessage: Equatable, Sendable {
             if let lat, lat.doubleValue == nil || lat.doubleValue! < 0 || lat.doubleValue! > 60_000 { throw .badField }
             guard let pk = ep["public_key"]?.stringValue else { throw .badField }
             return .offer(OfferMessage(header: header, ttl: Int(ttl), bandwidthMbps: bw?.intValue.map { Int($0) },
-                                       latencyMs: lat?.doubleValue, wanType: wanType, available: available,
+                                       latencyMs: lat?.doubleValue.map { ($0 * 10).rounded() / 10 }, wanType: wanType, available: available,
                                        metered: caps["metered"]?.boolValue ?? false, endpointHost: host,
                                        endpointPort: Int(port), publicKey: try key(pk)))
         case "uplink_withdraw":

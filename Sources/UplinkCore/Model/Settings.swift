@@ -52,7 +52,7 @@ public struct Settings: Equatable, Sendable {
     public init(package: UCIPackage, file: String = "/etc/config/wireguard-uplink") throws(UplinkError) {
         self.init()
         guard let s = package.section(named: Self.sectionName) ?? package.sections(ofType: Self.sectionType).first else { return }
-        var r = OptionReader(section: s, file: file)
+        let r = OptionReader(section: s, file: file)
         enabled = try r.bool("enabled", default: enabled)
         autoFailover = try r.bool("auto_failover", default: autoFailover)
         minUplinks = try r.int("min_uplinks", 0...16, default: minUplinks, unit: "uplinks")

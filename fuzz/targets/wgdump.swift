@@ -1,0 +1,19 @@
+// `wg show IF dump` output.
+import UplinkCore
+
+enum WGDumpFuzz {
+    static func check(_ bytes: [UInt8]) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        if let d = try? WireGuardDump(parsing: text) {
+            for p in d.peers { _ = p.handshakeAge(now: 1_800_000_000) }
+        }
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    WGDumpFuzz.check(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+#endif
