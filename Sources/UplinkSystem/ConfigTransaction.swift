@@ -18,6 +18,8 @@ public final class ConfigTransaction {
         self.paths = paths
         if write {
             lock = try FileLock.acquire(paths.lockFile, timeout: lockTimeout)
+            // a writer killed mid-write leaves its temporary file; under the lock none is live
+            Files.removeStaleTemporaries(in: paths.configDir, olderThan: 0)
             for p in packages {
                 let delta = paths.pendingDelta(p)
                 if let n = Files.size(delta), n > 0 {

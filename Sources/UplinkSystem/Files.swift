@@ -34,6 +34,19 @@ public enum Files {
         }
     }
 
+    /// Removes our temporary files (`.<name>.wgu-XXXXXX`) older than `age` seconds.
+    public static func removeStaleTemporaries(in dir: String, olderThan age: Double) {
+        guard let d = opendir(dir) else { return }
+        defer { closedir(d) }
+        let now = Clock.now()
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard name.hasPrefix("."), name.contains(".wgu-") else { continue }
+            let path = dir + "/" + name
+            if let m = mtime(path), now - (Double(m.0) + Double(m.1) / 1e9) >= age { unlink(path) }
+        }
+    }
+
     /// Writes into an existing file (for /proc and /sys, where rename is impossible).
     public static func writeInPlace(_ path: String, _ bytes: [UInt8]) throws(UplinkError) {
         let fd = open(path, O_WRONLY | O_CLOEXEC)

@@ -47,5 +47,7 @@ public struct RuntimeStateStore {
     public func save(_ state: RuntimeState) throws(UplinkError) {
         let text = JSON.serialize(state.json, pretty: true) + "\n"
         try Files.writeAtomically(path, Array(text.utf8), newMode: 0o644)
+        // writers of this file do not share a lock: only remove temporaries that are clearly dead
+        Files.removeStaleTemporaries(in: Files.dirname(path), olderThan: 60)
     }
 }
