@@ -15,6 +15,13 @@ extension UplinkService {
         }
     }
 
+    /// `offer` with its answer for the CLI and rpcd.
+    public func offerResult(_ req: OfferRequest) throws(UplinkError) -> JSONValue {
+        let (o, outcome) = try offer(req)
+        let nodeID = (try? snapshot().configuration.settings.nodeID) ?? Settings.hostName
+        return ResultJSON.offer(o, outcome, nodeID: nodeID)
+    }
+
     /// Starts offering this router's WAN (the daemon serves and announces it).
     public func offer(_ req: OfferRequest) throws(UplinkError) -> (OfferConfig, ApplyOutcome) {
         if let b = req.bandwidthMbps, !(1...1_000_000).contains(b) {

@@ -65,9 +65,8 @@ public enum RPCD {
             let (u, o) = try service.add(req)
             return ResultJSON.uplink(u, o, action: "added")
         case "uplink_offer":
-            let (o, outcome) = try service.offer(UplinkService.OfferRequest(bandwidthMbps: try args.int("bandwidth"),
-                                                                            wanType: try args.string("wan_type"), metered: try args.bool("metered")))
-            return ResultJSON.offer(o, outcome)
+            return try service.offerResult(UplinkService.OfferRequest(bandwidthMbps: try args.int("bandwidth"),
+                                                                      wanType: try args.string("wan_type"), metered: try args.bool("metered")))
         case "uplink_withdraw":
             let o = try service.withdraw()
             var j = JSONObject()

@@ -242,10 +242,11 @@ public enum ResultJSON {
         return j.value
     }
 
-    public static func offer(_ o: OfferConfig, _ result: ApplyOutcome) -> JSONValue {
+    public static func offer(_ o: OfferConfig, _ result: ApplyOutcome, nodeID: String) -> JSONValue {
         var j = JSONObject()
         j.set("success", true)
         j.set("offering", o.enabled)
+        j.set("peer_id", nodeID)
         j.set("listen_port", o.listenPort)
         j.set("pool", o.pool.description)
         j.set("public_key", o.privateKey.map { Keys.publicKey(for: $0).base64 })

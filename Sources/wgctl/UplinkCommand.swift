@@ -208,9 +208,8 @@ struct UplinkCommand: ParsableCommand {
 
         func run() throws {
             try failing(common) {
-                let (o, outcome) = try common.service.offer(UplinkService.OfferRequest(bandwidthMbps: bandwidth, wanType: wanType,
-                                                                                        metered: metered ? true : nil))
-                let v = ResultJSON.offer(o, outcome)
+                let v = try common.service.offerResult(UplinkService.OfferRequest(bandwidthMbps: bandwidth, wanType: wanType,
+                                                                                  metered: metered ? true : nil))
                 emit(common, v) { v in
                     "Offering this router's WAN on port \(Output.text(v["listen_port"])) (server key \(Output.text(v["public_key"])), consumers get addresses from \(Output.text(v["pool"]))).\nThe daemon announces it to the mesh peers and grants requests.\n" + describeOutcome(v)
                 }

@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 import UCI
+import UplinkApp
 import UplinkCore
 import UplinkSystem
 
@@ -73,6 +74,27 @@ import UplinkSystem
             return (0...(line.count - w.count)).first { Array(line[$0..<($0 + w.count)]) == w }
         }
         #expect(column(lines[0], "INTERFACE") == column(lines[1], "wu_"), "columns are aligned")
+    }
+
+    @Test func privateKeysNeverLeaveTheConfig() throws {
+        let f = try FixtureRoot()
+        _ = try f.service.add(Sample.request("nodeA"))
+        _ = try f.service.offer(UplinkService.OfferRequest(bandwidthMbps: 10))
+        let cfg = try UplinkConfiguration(package: try f.package("wireguard-uplink"))
+        let secrets = cfg.uplinks.map(\.privateKey.base64) + [cfg.offer.privateKey!.base64]
+        var outputs: [String] = []
+        for args in [["uplink", "list", "--json"], ["uplink", "status", "--json"], ["uplink", "list"], ["uplink", "status"],
+                     ["uplink", "apply", "--json"], ["uplink", "priority", "nodeA", "70", "--json"], ["uplink", "offer", "--json"]] {
+            let r = try Wgctl.run(["--root", f.root] + args)
+            outputs.append(r.output + r.errorText)
+        }
+        for m in ["uplink_list", "uplink_status", "uplink_apply", "uplink_offer"] {
+            outputs.append(RPCD.call(m, input: Array("{}".utf8), service: f.service))
+        }
+        outputs.append(String(decoding: try Files.read(f.paths.runtimeState) ?? [], as: UTF8.self))
+        for o in outputs { for s in secrets { #expect(!o.contains(s), "a private key leaked into: \(o.prefix(120))") } }
+        #expect(Files.mode(f.config("wireguard-uplink")) == 0o600)
+        #expect(Files.mode(f.paths.lockFile) == 0o600)
     }
 
     @Test func keysMatchWireGuardTools() throws {

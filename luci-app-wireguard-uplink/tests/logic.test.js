@@ -476,7 +476,11 @@ test('validateAddForm: from an offer asks for no endpoint or key', () => {
 	const v = logic.validateAddForm({ peer_id: 'nodeB', address: '10.200.2.2/32', priority: '50' }, true);
 	assert.equal(v.ok, true);
 	assert.deepEqual(v.args, { peer_id: 'nodeB', address: '10.200.2.2/32', priority: 50 });
-	assert.equal(logic.validateAddForm({ peer_id: 'nodeB', address: '' }, true).errors.address !== undefined, true);
+	const zeroTouch = logic.validateAddForm({ peer_id: 'nodeB', address: '' }, true);
+	assert.equal(zeroTouch.ok, true, 'from an offer, no address means: ask the provider for a grant');
+	assert.deepEqual(zeroTouch.args, { peer_id: 'nodeB' });
+	assert.equal(logic.validateAddForm({ peer_id: 'nodeB', address: '10.1' }, true).errors.address !== undefined, true);
+	assert.equal(logic.validateAddForm({ peer_id: 'nodeB', address: '' }).errors.address !== undefined, true, 'a manual add needs an address');
 });
 
 test('validateOfferForm', () => {

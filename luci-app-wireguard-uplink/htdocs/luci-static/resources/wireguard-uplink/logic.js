@@ -624,7 +624,8 @@ function validAddresses(s) {
 
 /*
  * Checks the add form. fromOffer: endpoint and key come from the offer and
- * are not asked for. -> { ok, errors: { field: sentence }, args } where args
+ * are not asked for, and an empty address means "ask the provider for a grant
+ * over the mesh" (zero-touch). -> { ok, errors: { field: sentence }, args } where args
  * is what uplink_add receives (numbers as numbers, empty fields left out).
  */
 function validateAddForm(f, fromOffer) {
@@ -650,7 +651,10 @@ function validateAddForm(f, fromOffer) {
 	}
 
 	var addr = String(f.address == null ? '' : f.address).trim();
-	if (!validAddresses(addr))
+	if (fromOffer && addr === '') {
+		/* zero-touch: the provider grants the address */
+	}
+	else if (!validAddresses(addr))
 		errors.address = _('Tunnel address: one to eight CIDR prefixes such as 10.200.1.2/32, as the provider assigned');
 	else
 		args.address = addr.split(/[ ,]+/).filter(function(x) { return x !== ''; }).join(',');

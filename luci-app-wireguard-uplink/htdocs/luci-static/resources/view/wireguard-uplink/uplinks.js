@@ -166,7 +166,7 @@ return view.extend({
 			E('div', { 'class': 'cbi-section' }, [
 				E('h3', {}, _('Offers from mesh peers')),
 				E('div', { 'class': 'cbi-section-descr' },
-					_('Peers announce spare WAN capacity on the mesh. Adding an offer creates an uplink to that peer; the peer must then authorise this router\'s key.')),
+					_('Peers announce spare WAN capacity on the mesh. Adding an offer asks that peer over the mesh for a grant: it authorises this router\'s new key and assigns the tunnel address, and the uplink is ready at once.')),
 				n.offers
 			]),
 			E('div', { 'class': 'cbi-section' }, [
@@ -409,7 +409,12 @@ return view.extend({
 	/* Result of a change: the public key to authorise (after add), what changed, warnings. */
 	showChangeResult: function(title, data) {
 		var body = [];
-		if (data.action == 'added') {
+		if (data.action == 'added' && data.granted) {
+			body.push(E('p', {}, logic.fmt(_('Uplink %s was added as interface %s. %s granted it the address %s (gateway %s) and authorised its key:'),
+				data.peer_id, data.interface, data.peer_id, (data.address || [])[0] || '?', data.gateway || '?')));
+			body.push(E('div', { 'class': 'wu-key', 'data-testid': 'public-key' }, data.public_key || '?'));
+		}
+		else if (data.action == 'added') {
 			body.push(E('p', {}, logic.fmt(_('Uplink %s was added as interface %s. It carries no traffic until %s authorises this key:'),
 				data.peer_id, data.interface, data.peer_id)));
 			body.push(E('div', { 'class': 'wu-key', 'data-testid': 'public-key' }, data.public_key || '?'));
@@ -460,7 +465,9 @@ return view.extend({
 			body.push(field(_('Endpoint'), inputs.endpoint, _('HOST:PORT of the provider\'s uplink server, reached over the mesh'), errs.endpoint));
 			body.push(field(_('Public key'), inputs.public_key, _('The provider\'s WireGuard public key'), errs.public_key));
 		}
-		body.push(field(_('Tunnel address'), inputs.address, _('The address the provider assigned to this router, CIDR, e.g. 10.200.1.2/32'), errs.address));
+		body.push(field(_('Tunnel address'), inputs.address, fromOffer
+			? _('Leave empty to ask the provider for a grant over the mesh (it assigns the address); or the CIDR it assigned by hand')
+			: _('The address the provider assigned to this router, CIDR, e.g. 10.200.1.2/32'), errs.address));
 		body.push(field(_('Priority'), inputs.priority, _('1–100, higher is preferred'), errs.priority));
 		body.push(formError);
 		body.push(this.modalButtons([
@@ -651,8 +658,8 @@ return view.extend({
 							return;
 						}
 						showModal(_('Offering this router\'s WAN'), [
-							E('p', {}, logic.fmt(_('Peers now hear an offer from %s at %s. Public key of the uplink server:'),
-								res.data.peer_id || '?', res.data.endpoint || '?')),
+							E('p', {}, logic.fmt(_('Mesh peers now hear an offer from %s: an uplink server on UDP port %s, consumers addressed from %s. Public key of the uplink server:'),
+								res.data.peer_id || '?', res.data.listen_port || '?', res.data.pool || '?')),
 							E('div', { 'class': 'wu-key' }, res.data.public_key || '?'),
 							self.modalButtons([ self.closeButton() ])
 						]);
