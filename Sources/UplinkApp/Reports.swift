@@ -55,6 +55,12 @@ extension UplinkService {
         var plan: Plan? = nil
         do { plan = try currentPlan(snap) } catch { warnings.append(error.message) }
         warnings += plan?.warnings ?? []
+        let usable = cfg.uplinks.filter { u in
+            u.enabled && [.up, .degraded].contains(snap.state.paths["uplink:\(u.peer.rawValue)"]?.state ?? .unknown)
+        }.count
+        if s.enabled && s.autoFailover && snap.state.daemonPID != nil && usable < s.minUplinks {
+            warnings.append("only \(usable) healthy uplink\(usable == 1 ? "" : "s") on standby, min_uplinks is \(s.minUplinks): add uplinks from the offers (wgctl uplink list)")
+        }
         let backend = (try? BackendKind.choose(s, mwan3Present: snap.tx.exists("mwan3")))?.rawValue ?? "invalid"
         let active = activePath(snap, plan: plan)
 
@@ -74,6 +80,7 @@ extension UplinkService {
         out.set("active_name", active.name)
         out.set("active_source", active.source)
         out.set("failover_active", active.kind == "uplink")
+        out.set("healthy_uplinks", usable)
         var detection = JSONObject()
         detection.set("uplink_tracking_s", plan?.tracking?.worstCaseDetection)
         detection.set("uplink_recovery_s", plan?.tracking?.worstCaseRecovery)
@@ -125,7 +132,7 @@ extension UplinkService {
         if backend == .linux { return try Planner.plan(PlanInput(configuration: cfg, network: UCIPackage())) }
         return try Planner.plan(PlanInput(configuration: cfg, network: snap.tx.documentOrEmpty("network").package,
                                           mwan3: snap.tx.document("mwan3")?.package,
-                                          firewall: snap.tx.document("firewall")?.package))
+                                          firewall: snap.tx.document("firewall")?.package, rankOverride: latencyRank(cfg)))
     }
 
     struct ActivePath {

@@ -53,7 +53,7 @@ public struct UplinkService: Sendable {
             }
             let input = PlanInput(configuration: cfg, network: tx.documentOrEmpty("network").package,
                                   mwan3: tx.document("mwan3")?.package, firewall: tx.document("firewall")?.package,
-                                  resolved: resolved, rankOverride: nil)
+                                  resolved: resolved, rankOverride: latencyRank(cfg))
             plan = try Planner.plan(input)
             if let doc = tx.document("network") { changes["network"] = try Reconciler.changes(doc, plan: plan.network) }
             if let doc = tx.document("mwan3"), let p = plan.mwan3 { changes["mwan3"] = try Reconciler.changes(doc, plan: p) }
@@ -69,6 +69,14 @@ public struct UplinkService: Sendable {
         }
         let stateFile = syncRuntimeState(cfg, backend: backend)
         return ApplyOutcome(written: written, reload: reload, plan: plan, backend: backend, stateFile: stateFile)
+    }
+
+    /// The daemon's latency order (prefer_latency), as peer ids of configured uplinks.
+    func latencyRank(_ cfg: UplinkConfiguration) -> [PeerID]? {
+        guard cfg.settings.preferLatency else { return nil }
+        let order = RuntimeStateStore(paths: paths).load().state.latencyOrder.compactMap { try? PeerID(validating: $0) }
+            .filter { p in cfg.uplinks.contains { $0.peer == p } }
+        return order.isEmpty ? nil : order
     }
 
     /// Makes the runtime state list exactly the configured uplinks; rebuilds a bad file.

@@ -159,3 +159,22 @@ import UplinkSystem
         #expect(try f.package("mwan3").section(named: "balanced")!.list("use_member").last == InterfaceNaming.memberName(interface: u.interface))
     }
 }
+
+@Suite struct PreferLatencyTests {
+    @Test func measuredOrderSetsTheMemberMetrics() throws {
+        let f = try FixtureRoot()
+        let (a, _) = try f.service.add(Sample.request("pa", port: 51900, address: "10.200.1.2/32", priority: 50))
+        let (b, _) = try f.service.add(Sample.request("pb", port: 51901, address: "10.200.2.2/32", priority: 50))
+        let metric = { (iface: String) throws -> Int in
+            Int(try f.package("mwan3").section(named: InterfaceNaming.memberName(interface: iface))!["metric"]!)!
+        }
+        #expect(try metric(a.interface) == metric(b.interface), "equal priority shares load")
+        var (state, _) = RuntimeStateStore(paths: f.paths).load()
+        state.latencyOrder = ["pb", "pa"]
+        try RuntimeStateStore(paths: f.paths).save(state)
+        let o = try f.service.apply()
+        #expect(o.written == ["mwan3"])
+        #expect(try metric(b.interface) < metric(a.interface), "the faster uplink first")
+        #expect(try f.service.apply().written.isEmpty, "stable")
+    }
+}

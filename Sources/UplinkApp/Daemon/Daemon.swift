@@ -210,6 +210,30 @@ public final class Daemon {
         }
         dirty = true
         reselect(reason: "full check")
+        reorderByLatency()
+    }
+
+    /// prefer_latency with mwan3: adopt a new metric order (a full mwan3 restart) at most once
+    /// per 10 minutes, never while failed over.
+    func reorderByLatency() {
+        guard backend == .mwan3, configuration.settings.preferLatency else { return }
+        let candidates = configuration.uplinks.filter(\.enabled).map { u in
+            let h = trackers["uplink:\(u.peer.rawValue)"]?.health
+            return LatencyOrder.Candidate(peer: u.peer, priority: u.priority, latencyMs: h?.latencyMs,
+                                          healthy: h?.state == .up || h?.state == .degraded)
+        }
+        let current = state.latencyOrder.compactMap { try? PeerID(validating: $0) }
+        guard let order = LatencyOrder.decide(current: current, candidates: candidates, lastReorder: state.lastReorder,
+                                              now: Clock.now(), failedOver: active?.hasPrefix("uplink:") ?? false) else { return }
+        state.latencyOrder = order.map(\.rawValue)
+        state.lastReorder = Clock.now()
+        saveState(force: true)
+        do {
+            let o = try service.apply()
+            log("prefer_latency: uplink order \(state.latencyOrder.joined(separator: " > "))\(o.written.isEmpty ? " (no metric changed)" : "; wrote \(o.written.joined(separator: ", "))")")
+        } catch {
+            log("prefer_latency: cannot apply the new order: \(error.message)")
+        }
     }
 
     // MARK: the loop's timers

@@ -13,8 +13,10 @@ public struct RuntimeState: Equatable, Sendable {
     public var paths: [String: PathHealth] = [:]
     public var offers: [String: Offer] = [:]
     public var counters: [String: Int] = [:]
-    /// When the daemon last rewrote mwan3 metrics (at most once per 10 minutes).
+    /// When the daemon last rewrote mwan3 metrics (at most once per 10 minutes), and the
+    /// uplink order (peer ids) it chose from measured latency.
     public var lastReorder: Double?
+    public var latencyOrder: [String] = []
     public var daemonPID: Int?
     /// When the daemon itself last wrote the file (other writers leave it alone).
     public var daemonUpdated: Double?
@@ -37,7 +39,7 @@ public struct RuntimeState: Equatable, Sendable {
 
     public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
         a.updated == b.updated && a.activePath == b.activePath && a.failoverActive == b.failoverActive && a.paths == b.paths
-            && a.offers == b.offers && a.counters == b.counters && a.lastReorder == b.lastReorder && a.daemonPID == b.daemonPID
+            && a.offers == b.offers && a.counters == b.counters && a.lastReorder == b.lastReorder && a.latencyOrder == b.latencyOrder && a.daemonPID == b.daemonPID
             && a.daemonUpdated == b.daemonUpdated && a.ownOffer == b.ownOffer
             && a.meshSeen.count == b.meshSeen.count
             && a.meshSeen.allSatisfy { k, v in b.meshSeen[k].map { $0.peer == v.peer && $0.seq == v.seq } ?? false }
@@ -62,6 +64,7 @@ public struct RuntimeState: Equatable, Sendable {
         o.set("offers", .object(offers.keys.sorted().map { ($0, Self.encode(offers[$0]!)) }))
         o.set("counters", .object(counters.keys.sorted().map { ($0, .int(Int64(counters[$0]!))) }))
         o.set("last_reorder", lastReorder)
+        o.set("latency_order", .array(latencyOrder.map(JSONValue.string)))
         o.set("daemon_pid", daemonPID)
         o.set("daemon_updated", daemonUpdated)
         o.set("mesh_seen", .object(meshSeen.keys.sorted().map { k in
@@ -137,6 +140,7 @@ public struct RuntimeState: Equatable, Sendable {
         s.activePath = v["active_path"]?.stringValue
         s.failoverActive = v["failover_active"]?.boolValue ?? false
         s.lastReorder = v["last_reorder"]?.doubleValue
+        s.latencyOrder = (v["latency_order"]?.arrayValue ?? []).prefix(256).compactMap(\.stringValue)
         s.daemonPID = v["daemon_pid"]?.intValue.map { Int($0) }
         s.daemonUpdated = v["daemon_updated"]?.doubleValue
         for (k, e) in (v["mesh_seen"]?.objectPairs ?? []).prefix(4096) {
