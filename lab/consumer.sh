@@ -12,15 +12,19 @@ lab_consumer_root() { echo "$(lab_state)/c-root"; }
 
 lab_wgctl() { lab_exec c "$WGCTL_BIN" --root "$(lab_consumer_root)" "$@"; }
 
-lab_consumer_setup() {
-  local root; root=$(lab_consumer_root)
+# lab_write_config ROOT NODE_ID: wgctl's config for a lab node (Linux backend, lab timings,
+# lab probe targets, the mesh on wg_mesh, an offer section that `wgctl uplink offer` enables)
+lab_write_config() {
+  local root=$1 id=$2
   mkdir -p "$root/etc/config"
   cat > "$root/etc/config/wireguard-uplink" <<CFG
 config wireguard-uplink 'uplink'
+	option node_id '$id'
 	option enabled '1'
 	option auto_failover '1'
 	option backend 'linux'
 	list wan_device 'wan'
+	list mesh_interface 'wg_mesh'
 	option failover_timeout '${LAB_FAILOVER_TIMEOUT:-3}'
 	option check_interval '${LAB_CHECK_INTERVAL:-10}'
 	option min_uplinks '2'
@@ -34,8 +38,16 @@ config wireguard-uplink 'uplink'
 	option probe_dns_name 'probe.lab.example'
 	option dns_server '198.19.0.53'
 	option keepalive '5'
+	option grant_timeout '5'
+${LAB_EXTRA_SETTINGS:-}
+
+config offer 'offer'
+	option enabled '0'
+	option ttl '${LAB_OFFER_TTL:-20}'
 CFG
 }
+
+lab_consumer_setup() { lab_write_config "$(lab_consumer_root)" C; }
 
 # lab_consumer_add NODE PRIORITY: adds provider NODE (a|b) as an uplink of C and authorises it.
 lab_consumer_add() {
