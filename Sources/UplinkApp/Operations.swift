@@ -29,10 +29,14 @@ public struct AddRequest: Sendable {
 }
 
 extension UplinkService {
-    public func add(_ req: AddRequest) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
-        if let p = req.priority, !UplinkConfig.priorityRange.contains(p) {
+    static func checkPriority(_ p: Int) throws(UplinkError) {
+        guard UplinkConfig.priorityRange.contains(p) else {
             throw UplinkError(.invalidArgument, "priority \(p) is out of range \(UplinkConfig.priorityRange.lowerBound)–\(UplinkConfig.priorityRange.upperBound) (higher is preferred)")
         }
+    }
+
+    public func add(_ req: AddRequest) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
+        if let p = req.priority { try Self.checkPriority(p) }
         if let w = req.weight, !UplinkConfig.weightRange.contains(w) {
             throw UplinkError(.invalidArgument, "weight \(w) is out of range \(UplinkConfig.weightRange.lowerBound)–\(UplinkConfig.weightRange.upperBound)")
         }
@@ -61,7 +65,7 @@ extension UplinkService {
                 for s in tx.document(p)?.package.sections ?? [] { if let n = s.name { taken.insert(n) } }
             }
             let name = InterfaceNaming.interfaceName(for: req.peer, taken: taken)
-            var pair: (privateKey: WireGuardKey, publicKey: WireGuardKey)
+            let pair: (privateKey: WireGuardKey, publicKey: WireGuardKey)
             if let given = req.keyPair { pair = given } else { pair = try Keys.generatePair() }
             var u = UplinkConfig(peer: req.peer, interface: name, endpoint: endpoint!, publicKey: key!, privateKey: pair.privateKey,
                                  addresses: req.addresses, priority: req.priority ?? UplinkConfig.defaultPriority,
@@ -69,11 +73,10 @@ extension UplinkService {
             u.gateway = req.gateway
             u.dns = req.dns
             u.mtu = req.mtu
-            var added = u
-            added.localPublicKey = pair.publicKey
-            edit.configuration.uplinks.append(added)
-            edit.ours.appendSection(added.section)
-            return added
+            u.localPublicKey = pair.publicKey
+            edit.configuration.uplinks.append(u)
+            edit.ours.appendSection(u.section)
+            return u
         }
     }
 
@@ -94,9 +97,7 @@ extension UplinkService {
     }
 
     public func setPriority(_ peer: PeerID, priority: Int) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
-        guard UplinkConfig.priorityRange.contains(priority) else {
-            throw UplinkError(.invalidArgument, "priority \(priority) is out of range \(UplinkConfig.priorityRange.lowerBound)–\(UplinkConfig.priorityRange.upperBound) (higher is preferred)")
-        }
+        try Self.checkPriority(priority)
         return try write { (edit, _) throws(UplinkError) -> UplinkConfig in
             guard let i = edit.configuration.uplinks.firstIndex(where: { $0.peer == peer }) else {
                 throw UplinkError(.notFound, "peer \(peer) is not an uplink")
