@@ -1,3 +1,4 @@
+import CSystemShim
 import Glibc
 import UplinkCore
 
@@ -17,21 +18,16 @@ public final class FileLock {
         try Files.makeDirectories(Files.dirname(path))
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         if fd < 0 { throw UplinkError(.ioError, "cannot open lock file \(path): \(errnoText())") }
-        let deadline = Clock.monotonic() + timeout
-        var delay = 0.001
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                let e = errnoText()
-                close(fd)
-                throw UplinkError(.ioError, "cannot lock \(path): \(e)")
-            }
-            if Clock.monotonic() >= deadline {
-                let holder = Self.holder(fd)
-                close(fd)
+        // a blocked waiter is woken as soon as the holder lets go (polling starved waiters)
+        if wgu_flock_wait(fd, LOCK_EX, timeout) != 0 {
+            let timedOut = errno == EWOULDBLOCK
+            let e = errnoText()
+            let holder = Self.holder(fd)
+            close(fd)
+            if timedOut {
                 throw UplinkError(.locked, "another wgctl (\(holder)) has held \(path) for over \(Int(timeout)) s; try again")
             }
-            Clock.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            throw UplinkError(.ioError, "cannot lock \(path): \(e)")
         }
         // Record the holder for the message another waiter prints.
         let me = Array("pid \(getpid())\n".utf8)
@@ -64,13 +60,9 @@ public final class ConfigFileLock {
     public init(_ path: String, exclusive: Bool, timeout: Double = 10) throws(UplinkError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return } // a missing file needs no lock
-        let deadline = Clock.monotonic() + timeout
-        while flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0 {
-            if Clock.monotonic() >= deadline {
-                close(fd)
-                throw UplinkError(.locked, "\(path) is locked by another program (uci?) for over \(Int(timeout)) s")
-            }
-            Clock.sleep(0.005)
+        if wgu_flock_wait(fd, exclusive ? LOCK_EX : LOCK_SH, timeout) != 0 {
+            close(fd)
+            throw UplinkError(.locked, "\(path) is locked by another program (uci?) for over \(Int(timeout)) s")
         }
         self.fd = fd
     }

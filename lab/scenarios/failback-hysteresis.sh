@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scenario 4: after a failover to A, C's WAN comes back but drops 30% of packets at random
 # in each direction. Expect no failback (and no flapping) while it is lossy; once clean,
-# failback to C's WAN only after the hysteresis (the daemon's failback time).
+# failback to C's WAN only after the hysteresis (the daemon's failback time), counted from
+# the moment it is clean.
 SCENARIO=failback-hysteresis
 source "$(dirname "$0")/common.sh"
 scenario_up
@@ -18,8 +19,13 @@ done
 after=$(daemon_switches)
 [[ $after -eq $before ]] || fail "the daemon switched $((after - before)) times while the WAN was lossy"
 failback=$(lab_wgctl uplink status --json | json_get '["detection"]["failback_s"]')
-start=$(date +%s%N)
+# end the lossy phase with half a second of full loss, so the daemon's healthy run (a single
+# lost probe resets it) starts when the WAN turns clean, not at a lucky streak before
+lab_wan_silent_fail c
+sleep 0.5
 lab_wan_lossy_off c
+lab_wan_silent_restore c
+start=$(date +%s%N)
 t=$(lab_wait_client_path C-WAN 20) || fail "no failback once the WAN was clean"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 min_ms=$(python3 -c "print(int($failback * 1000 * 0.9))")

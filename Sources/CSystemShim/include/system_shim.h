@@ -8,4 +8,6 @@ int wgu_mkostemp_cloexec(char *template_);
 int wgu_pipe_cloexec(int fds[2]);
 /* A non-blocking NETLINK_ROUTE socket subscribed to link changes; -1 with errno on failure. */
 int wgu_netlink_link_socket(void);
+/* flock(fd, operation) that blocks up to timeout_seconds; -1 with errno EWOULDBLOCK on timeout. */
+int wgu_flock_wait(int fd, int operation, double timeout_seconds);
 #endif
