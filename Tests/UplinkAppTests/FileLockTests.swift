@@ -10,6 +10,7 @@ import UplinkSystem
     /// Starts `flock -MODE path sh -c 'touch path.held; sleep SECONDS'` and waits until it holds.
     static func holdInChild(_ path: String, seconds: Double, shared: Bool = false) throws -> pid_t {
         let held = path + ".held"
+        try Files.makeDirectories(Files.dirname(path))
         unlink(held)
         let args = ["flock", shared ? "-s" : "-x", path, "sh", "-c", "touch '\(held)'; sleep \(seconds)"]
         var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
@@ -31,18 +32,9 @@ import UplinkSystem
         waitpid(pid, &status, 0)
     }
 
-    static func tempPath() throws -> String {
-        var template = Array("/tmp/wgu-lock-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw UplinkError(.ioError, "mkdtemp failed")
-        }
-        return String(cString: template)
-    }
-
     @Test func aWaiterGetsTheLockAsSoonAsTheHolderLetsGo() throws {
-        let dir = try Self.tempPath()
-        defer { _ = try? Command.run("rm", ["-rf", dir]) }
-        let path = dir + "/wireguard-uplink.lock"
+        let f = try FixtureRoot()
+        let path = f.paths.lockFile
         let holder = try Self.holdInChild(path, seconds: 0.4)
         let t0 = Clock.monotonic()
         let lock = try FileLock.acquire(path, timeout: 10)
@@ -54,9 +46,8 @@ import UplinkSystem
     }
 
     @Test func aWaiterGivesUpWithAClearErrorAfterItsTimeout() throws {
-        let dir = try Self.tempPath()
-        defer { _ = try? Command.run("rm", ["-rf", dir]) }
-        let path = dir + "/wireguard-uplink.lock"
+        let f = try FixtureRoot()
+        let path = f.paths.lockFile
         let holder = try Self.holdInChild(path, seconds: 1)
         defer { Self.reap(holder) }
         let t0 = Clock.monotonic()
@@ -72,10 +63,8 @@ import UplinkSystem
     }
 
     @Test func libuciReadersBlockOurWriteButNotOurRead() throws {
-        let dir = try Self.tempPath()
-        defer { _ = try? Command.run("rm", ["-rf", dir]) }
-        let path = dir + "/network"
-        try Files.writeAtomically(path, Array("config interface 'lan'\n".utf8), newMode: 0o644)
+        let f = try FixtureRoot()
+        let path = f.config("network")
         let reader = try Self.holdInChild(path, seconds: 1, shared: true)
         defer { Self.reap(reader) }
         let t0 = Clock.monotonic()
