@@ -39,16 +39,27 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Dotted quad: four parts of 1–3 ASCII digits, each ≤ 255, no leading zero. Read as
+    /// bytes: the planner parses thousands of these per call.
     static func parseV4(_ s: String) -> UInt32? {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var v: UInt32 = 0
-        for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let n = UInt32(p), n <= 255, !(p.count > 1 && p.first == "0") else { return nil }
-            v = v << 8 | n
+        var v: UInt32 = 0, part: UInt32 = 0, digits = 0, parts = 0, leadingZero = false
+        for b in s.utf8 {
+            if b == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                v = v << 8 | part
+                parts += 1; part = 0; digits = 0
+            } else if b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") {
+                if digits == 1 && leadingZero { return nil }
+                if digits == 0 { leadingZero = b == UInt8(ascii: "0") }
+                digits += 1
+                part = part * 10 + UInt32(b - UInt8(ascii: "0"))
+                guard digits <= 3, part <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
-        return v
+        guard digits > 0, parts == 3 else { return nil }
+        return v << 8 | part
     }
 
     static func parseV6(_ s: String) -> [UInt8]? {

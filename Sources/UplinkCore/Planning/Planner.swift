@@ -108,6 +108,8 @@ public enum Planner {
         var mwan3Sections: [DesiredSection] = []
         var ruleSections: [DesiredSection] = []
         var memberSections: [DesiredSection] = []
+        // the networks an endpoint may lie on, read once for every uplink (nil: no interfaces known)
+        let underlay = input.network.sections.contains { $0.type == "interface" } ? underlayPrefixes(input.network) : nil
         for u in active {
             let metric = routeBase + u.slot
             var memberMetric: Int? = nil
@@ -133,8 +135,7 @@ public enum Planner {
                     ruleSections.append(DesiredSection(rule, .beforeFirstUser(type: "rule")))
                 }
             }
-            let knowsNetworks = input.network.sections.contains { $0.type == "interface" }
-            if knowsNetworks && !onUnderlay(u.endpoint, network: input.network, resolved: input.resolved) {
+            if let underlay, !onUnderlay(u.endpoint, underlay: underlay, resolved: input.resolved) {
                 plan.warnings.append("uplink '\(u.peer)': endpoint \(u.endpoint.host) is not on a directly connected mesh network; make sure a route to it leads over the mesh, not a WAN or another uplink")
             }
             plan.uplinks.append(UplinkPlacement(peer: u.peer, interface: u.interface, routeMetric: metric, memberMetric: memberMetric))
@@ -290,24 +291,28 @@ public enum Planner {
         ])
     }
 
-    /// Whether the endpoint lies in a statically addressed network of a non-uplink interface.
-    static func onUnderlay(_ e: Endpoint, network: UCIPackage, resolved: [String: IPAddress]) -> Bool {
+    /// Whether the endpoint lies in one of the underlay prefixes.
+    static func onUnderlay(_ e: Endpoint, underlay: [IPPrefix], resolved: [String: IPAddress]) -> Bool {
         guard let addr = e.address ?? resolved[e.host] else { return false }
+        return underlay.contains { $0.contains(addr) }
+    }
+
+    /// The user's directly connected networks, and the mesh peers' allowed IPs (which also
+    /// lead over the mesh): where an uplink endpoint is expected to be.
+    static func underlayPrefixes(_ network: UCIPackage) -> [IPPrefix] {
+        var prefixes: [IPPrefix] = []
         for s in network.sections where s.type == "interface" && !Ownership.isOwned(s) {
-            var prefixes: [IPPrefix] = []
             if let ip = s["ipaddr"], let mask = s["netmask"], let p = IPPrefix.fromNetmask(address: ip, netmask: mask) { prefixes.append(p) }
             for a in s.list("ipaddr") + s.list("addresses") where a.contains("/") {
                 if let p = IPPrefix(a) { prefixes.append(p) }
             }
-            if prefixes.contains(where: { $0.contains(addr) }) { return true }
         }
-        // Mesh peers' allowed IPs also lead over the mesh.
         for s in network.sections where s.type.hasPrefix("wireguard_") && !Ownership.isOwned(s) {
             for a in s.list("allowed_ips") {
-                if let p = IPPrefix(a), p.length > 0, p.contains(addr) { return true }
+                if let p = IPPrefix(a), p.length > 0 { prefixes.append(p) }
             }
         }
-        return false
+        return prefixes
     }
 
     /// A zone for the uplinks (masquerading, no input) and a forwarding from every zone that
