@@ -7,6 +7,7 @@ import UplinkSystem
 extension UplinkCommand {
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Check an uplink layer by layer: underlay, tunnel, provider, internet, DNS (at most 15 s).")
         @OptionGroup var common: Common
         @Argument(help: "The provider's peer id.") var peerID: String
@@ -41,7 +42,7 @@ extension UplinkCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run one round of health checks on every path and record it (for cron).")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Run one round of health checks on every path and record it (for cron).")
         @OptionGroup var common: Common
 
         func run() throws {
@@ -62,6 +63,7 @@ extension UplinkCommand {
 
     struct Daemon: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "daemon",
             abstract: "Run the health daemon in the foreground (procd runs it; one per root).")
         @OptionGroup var common: Common
 
@@ -102,6 +104,7 @@ extension UplinkCommand {
 
     struct Notify: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "notify",
             abstract: "Wake the daemon: an interface event from hotplug (ACTION INTERFACE [DEVICE]), reload or check.")
         @OptionGroup var common: Common
         @Argument(help: "ifup | ifdown | connected | disconnected | reload | check") var action: String

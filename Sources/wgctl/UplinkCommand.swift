@@ -11,7 +11,7 @@ struct UplinkCommand: ParsableCommand {
                       Test.self, Check.self, Daemon.self, Notify.self, ProbeHTTP.self, Offer.self, Withdraw.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Configured uplinks and the offers heard from mesh peers.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "Configured uplinks and the offers heard from mesh peers.")
         @OptionGroup var common: Common
 
         func run() throws {
@@ -50,7 +50,7 @@ struct UplinkCommand: ParsableCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Which path carries traffic, health of every path, detection times.")
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Which path carries traffic, health of every path, detection times.")
         @OptionGroup var common: Common
 
         func run() throws {
@@ -97,6 +97,7 @@ struct UplinkCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a mesh peer as an uplink and print the key the provider must authorise.",
             discussion: "With no flags, the uplink is requested from the peer's current offer over the mesh and configured from its grant (zero-touch). With --address only, endpoint and key come from the offer. Priority 1–100 (default 50): higher is preferred; uplinks of equal priority share load by weight (1–1000).")
         @OptionGroup var common: Common
@@ -142,7 +143,7 @@ struct UplinkCommand: ParsableCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove an uplink and everything generated for it.")
+        static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove an uplink and everything generated for it.")
         @OptionGroup var common: Common
         @Argument(help: "The provider's peer id.") var peerID: String
 
@@ -160,6 +161,7 @@ struct UplinkCommand: ParsableCommand {
 
     struct Priority: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "priority",
             abstract: "Set an uplink's priority (1–100, higher is preferred).",
             discussion: "Maps to the mwan3 member metric in the default policy: the highest priority gets the lowest metric after every WAN member, so it is used first when the WANs fail.")
         @OptionGroup var common: Common
@@ -180,7 +182,7 @@ struct UplinkCommand: ParsableCommand {
 
     struct Failover: ParsableCommand {
         enum Mode: String, ExpressibleByArgument, CaseIterable { case enable, disable }
-        static let configuration = CommandConfiguration(abstract: "Let the uplinks take over when the WANs fail (enable), or keep them idle (disable).")
+        static let configuration = CommandConfiguration(commandName: "failover", abstract: "Let the uplinks take over when the WANs fail (enable), or keep them idle (disable).")
         @OptionGroup var common: Common
         @Argument(help: "enable or disable") var mode: Mode
 
@@ -200,6 +202,7 @@ struct UplinkCommand: ParsableCommand {
 
     struct Offer: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "offer",
             abstract: "Offer this router's WAN to its mesh peers as an uplink (the daemon serves and announces it).")
         @OptionGroup var common: Common
         @Option(name: .customLong("bandwidth"), help: "Advertised bandwidth, Mbit/s.") var bandwidth: Int?
@@ -218,7 +221,7 @@ struct UplinkCommand: ParsableCommand {
     }
 
     struct Withdraw: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop offering this router's WAN (consumers move elsewhere).")
+        static let configuration = CommandConfiguration(commandName: "withdraw", abstract: "Stop offering this router's WAN (consumers move elsewhere).")
         @OptionGroup var common: Common
 
         func run() throws {
@@ -234,7 +237,7 @@ struct UplinkCommand: ParsableCommand {
     }
 
     struct Apply: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Re-render network, mwan3 and firewall from the uplink configuration (idempotent).")
+        static let configuration = CommandConfiguration(commandName: "apply", abstract: "Re-render network, mwan3 and firewall from the uplink configuration (idempotent).")
         @OptionGroup var common: Common
 
         func run() throws {
