@@ -312,7 +312,7 @@ private struct LineScanner {
             let wordEnd = fileOffset(j)
 
             func matches(_ full: String) -> Bool {
-                word.count == 1 || word == Array(full.utf8)
+                word.count == 1 || word.elementsEqual(full.utf8)
             }
             switch word[0] {
             case HASH:
