@@ -28,6 +28,12 @@ public enum Command {
 
     public static func find(_ program: String) -> String? {
         if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+        // $PATH first (procd sets it on OpenWrt; the lab puts its mwan3 stand-in there)
+        if let p = getenv("PATH") {
+            for d in String(cString: p).split(separator: ":") where d.hasPrefix("/") && access(d + "/" + program, X_OK) == 0 {
+                return d + "/" + program
+            }
+        }
         for d in searchPath where access(d + "/" + program, X_OK) == 0 { return d + "/" + program }
         return nil
     }
@@ -123,6 +129,32 @@ public enum Command {
             result.status = 128 + (status & 0x7f)
         }
         return result
+    }
+
+    /// Starts `program` with its output discarded and returns its pid without waiting; the
+    /// caller reaps it (waitpid). Nil when it is not installed or cannot start.
+    public static func spawn(_ program: String, _ args: [String]) -> pid_t? {
+        guard let exe = find(program) else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var sigs = sigset_t()
+        sigemptyset(&sigs)
+        posix_spawnattr_setsigmask(&attr, &sigs)
+        sigaddset(&sigs, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attr, &sigs)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var cargs: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) }
+        cargs.append(nil)
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        return posix_spawn(&pid, exe, &actions, &attr, cargs, environ) == 0 ? pid : nil
     }
 
     /// Runs and throws with the program's own words when it fails.

@@ -124,6 +124,26 @@ extension UplinkCommand {
     }
 }
 
+extension UplinkCommand {
+    struct Release: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "release",
+            abstract: "Hand back to mwan3 every interface the daemon holds out of use (the init script runs it on stop; refused while a daemon runs).")
+        @OptionGroup var common: Common
+
+        func run() throws {
+            try failing(common) {
+                let released = try Mwan3Release.run(paths: common.paths)
+                if common.json {
+                    Output.json(.object([("released", .array(released.map { .string($0) }))]))
+                } else if !released.isEmpty {
+                    print("mwan3 uses again: \(released.joined(separator: ", "))")
+                }
+            }
+        }
+    }
+}
+
 extension String {
     func leftPadded(_ n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

@@ -8,7 +8,7 @@ struct UplinkCommand: ParsableCommand {
         commandName: "uplink",
         abstract: "Manage uplinks: WireGuard tunnels to mesh peers that carry traffic when the WAN fails.",
         subcommands: [List.self, Status.self, Add.self, Remove.self, Priority.self, Failover.self, Apply.self,
-                      Test.self, Check.self, Daemon.self, Notify.self, ProbeHTTP.self, Offer.self, Withdraw.self])
+                      Test.self, Check.self, Daemon.self, Notify.self, Release.self, ProbeHTTP.self, Offer.self, Withdraw.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Configured uplinks and the offers heard from mesh peers.")

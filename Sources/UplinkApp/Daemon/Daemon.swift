@@ -33,15 +33,25 @@ public final class Daemon {
     /// What the mesh last heard from us: nil = not offering, else whether available.
     var announced: Bool? = nil
     let log: (String) -> Void
+    /// mwan3's levers and the holds taken with them (mwan3 backend): see Mwan3Hold.
+    let mwan3: Mwan3Controlling
+    var held: Set<String>
+    var lastMwan3Command: [String: (action: Mwan3Hold.Action, at: Double)] = [:]
+    /// mwan3's default-routing mark on the fast probes, so a held WAN can still be probed.
+    var mwan3Mark: UInt32?
+    var nextMwan3Check = Double.infinity
 
-    public init(service: UplinkService, log: @escaping (String) -> Void) throws(UplinkError) {
+    public init(service: UplinkService, mwan3: Mwan3Controlling? = nil, log: @escaping (String) -> Void) throws(UplinkError) {
         self.service = service
         self.log = log
+        self.mwan3 = mwan3 ?? Mwan3Control(paths: service.paths)
+        held = self.mwan3.loadHolds()
         let lockPath = service.paths.path("var/run/wireguard-uplink.daemon.lock")
         daemonLock = try FileLock.acquire(lockPath, timeout: 0.2)
         let snap = try service.snapshot()
         configuration = snap.configuration
         backend = try BackendKind.choose(configuration.settings, mwan3Present: snap.tx.exists("mwan3"))
+        mwan3Mark = backend == .mwan3 ? Mwan3Context.defaultRoutingMark(snap.tx.document("mwan3")?.package) : nil
         snap.tx.finish()
         policy = HealthPolicy(settings: configuration.settings)
         store = RuntimeStateStore(paths: service.paths)
@@ -62,7 +72,7 @@ public final class Daemon {
                 reload()
             }
             let now = Clock.monotonic()
-            var timeout = min(nextRound, nextFullCheck, nextSave) - now
+            var timeout = min(nextRound, nextFullCheck, nextSave, nextMwan3Check) - now
             for p in fast.values { if let d = p.nextDeadline { timeout = min(timeout, d - now) } }
             timeout = min(timeout, mesh.nextRefresh - now, (mesh.repeats.first ?? .infinity) - now)
             if offering { timeout = min(timeout, mesh.nextAnnounce - now) }
@@ -79,6 +89,7 @@ public final class Daemon {
             if fds[3..<(3 + meshFDs.count)].contains(where: { $0.revents != 0 }) { onMeshReadable() }
             tick()
         }
+        releaseHolds(reason: "stopping")
         saveState(force: true)
         log("stopped")
     }
@@ -102,6 +113,8 @@ public final class Daemon {
         }
         nextFullCheck = Clock.monotonic()
         nextRound = Clock.monotonic()
+        if !held.isEmpty { log("mwan3: holding \(held.sorted().joined(separator: ", ")) out of use from a previous run until each is healthy for \(policy.failbackSeconds) s") }
+        enforceMwan3()
     }
 
     func rebuildPaths() {
@@ -111,8 +124,9 @@ public final class Daemon {
             var t = trackers[spec.key] ?? state.paths[spec.key].map(PathTracker.init) ?? PathTracker(PathHealth(kind: spec.kind, name: spec.name, device: spec.device))
             t.health.device = spec.device
             if trackers[spec.key] == nil {
-                // health from a previous run is stale: start unknown, keep the figures
-                t.health.state = .unknown
+                // health from a previous run is stale: start unknown, keep the figures; a path
+                // still held out of mwan3 was down when held: it must earn the full hysteresis
+                t.health.state = backend == .mwan3 && held.contains(spec.kind == .wan ? spec.name : spec.device) ? .down : .unknown
                 t.health.consecutiveFailures = 0
                 t.health.consecutiveSuccesses = 0
             }
@@ -134,8 +148,10 @@ public final class Daemon {
             let snap = try service.snapshot()
             configuration = snap.configuration
             backend = try BackendKind.choose(configuration.settings, mwan3Present: snap.tx.exists("mwan3"))
+            mwan3Mark = backend == .mwan3 ? Mwan3Context.defaultRoutingMark(snap.tx.document("mwan3")?.package) : nil
             snap.tx.finish()
             policy = HealthPolicy(settings: configuration.settings)
+            if backend != .mwan3 { releaseHolds(reason: "backend is \(backend.rawValue)") }
             if backend == .linux {
                 for note in try kernel.ensure(LinuxPlan(configuration: configuration)) { log(note) }
             }
@@ -146,6 +162,7 @@ public final class Daemon {
             if active == nil { switchTo(specs.first { $0.kind == .wan }?.key, reason: "configuration reloaded") }
             nextFullCheck = Clock.monotonic()
             announceIfDue(force: true)
+            enforceMwan3()
             log("configuration reloaded: \(specs.count) paths")
         } catch {
             log("reload failed, keeping the previous configuration: \(error.message)")
@@ -185,6 +202,8 @@ public final class Daemon {
         case "ifup", "connected":
             onLinkEvents([])
             nextRound = Clock.monotonic()
+            // a netifd ifup (or an mwan3 restart) may have put a held interface back in use
+            enforceMwan3()
         default:
             break
         }
@@ -194,6 +213,9 @@ public final class Daemon {
         let now = Clock.now()
         for (key, check) in results {
             guard var t = trackers[key] else { continue }
+            // a held path's checks go through mwan3's routing, which no longer uses it: its
+            // recovery is the fast loop's call (those probes carry mwan3's default mark)
+            if backend == .mwan3, let spec = specs.first(where: { $0.key == key }), held.contains(mwan3Interface(spec)) { continue }
             // the fast loop owns the state of paths it probes; a full check adds figures
             if fast[key] != nil && check.verdict != .down {
                 t.health.lossPct = check.lossPct
@@ -270,6 +292,7 @@ public final class Daemon {
             reselect(reason: "health changed")
             saveState(force: true)
         }
+        if changed || now >= nextMwan3Check { enforceMwan3() }
         if now >= mesh.nextRefresh { mesh.refresh(settings: configuration.settings, paths: service.paths, state: state) }
         announceIfDue()
         let wall2 = Clock.now()
@@ -297,6 +320,7 @@ public final class Daemon {
         if was != .down { log("\(key): \(was.rawValue) → down (\(reason))") }
         dirty = true
         reselect(reason: reason)
+        enforceMwan3()
     }
 
     func candidates() -> (wans: [PathCandidate], uplinks: [PathCandidate]) {
@@ -368,12 +392,14 @@ public final class Daemon {
         }
         // a WAN that is down is watched for recovery even while on another WAN
         for s in specs where s.kind == .wan && trackers[s.key]?.health.state == .down { wanted.insert(s.key) }
+        // a path held out of mwan3 is watched until it may go back
+        if backend == .mwan3 { for s in specs where held.contains(mwan3Interface(s)) { wanted.insert(s.key) } }
         for key in fast.keys where !wanted.contains(key) { fast[key] = nil }
         let targets = configuration.settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
         for key in wanted where fast[key] == nil {
             guard let spec = specs.first(where: { $0.key == key }), LinkMonitor.exists(spec.device) else { continue }
             do {
-                fast[key] = try FastProbe(key: key, device: spec.device, targets: targets)
+                fast[key] = try FastProbe(key: key, device: spec.device, targets: targets, mark: mwan3Mark)
             } catch {
                 log("cannot probe \(key): \(error.message)")
             }

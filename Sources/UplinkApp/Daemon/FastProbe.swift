@@ -14,11 +14,11 @@ final class FastProbe {
     private var pending: [(seq: UInt16, deadline: Double, failed: Bool)] = []
     private var replies: [UInt16: Double] = [:]
 
-    init(key: String, device: String, targets: [IPAddress]) throws(UplinkError) {
+    init(key: String, device: String, targets: [IPAddress], mark: UInt32? = nil) throws(UplinkError) {
         self.key = key
         self.device = device
         self.targets = targets
-        socket = try ICMPSocket(device: device)
+        socket = try ICMPSocket(device: device, mark: mark)
     }
 
     var fd: Int32 { socket.fd }

@@ -35,17 +35,23 @@ extension UplinkService {
         return specs
     }
 
-    /// mwan3 WAN members of the uplinks' policy and their Linux devices (ubus network.interface).
+    /// mwan3 WAN members of the uplinks' policy and their Linux devices (ubus network.interface;
+    /// without ubus, e.g. in the lab, the interface's `device` in /etc/config/network).
     func mwan3WANDevices() -> [(String, String)] {
-        guard let tx = try? ConfigTransaction(paths: paths, packages: ["wireguard-uplink", "mwan3"], write: false),
+        guard let tx = try? ConfigTransaction(paths: paths, packages: ["wireguard-uplink", "mwan3", "network"], write: false),
               let mwan3 = tx.document("mwan3")?.package,
               let cfg = try? UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package),
               let ctx = try? Mwan3Context(mwan3: mwan3, settings: cfg.settings, isOwned: Ownership.isOwned) else { return [] }
         var out: [(String, String)] = []
+        let network = tx.document("network")?.package
         for m in ctx.wanMembers where m.enabled {
-            guard paths.isSystemRoot, let r = try? Command.run("ubus", ["call", "network.interface.\(m.interface)", "status"], timeout: 3),
-                  r.ok, let v = try? JSON.parse(r.output), let dev = v["l3_device"]?.stringValue ?? v["device"]?.stringValue else { continue }
-            out.append((m.interface, dev))
+            if paths.isSystemRoot, let r = try? Command.run("ubus", ["call", "network.interface.\(m.interface)", "status"], timeout: 3),
+               r.ok, let v = try? JSON.parse(r.output), let dev = v["l3_device"]?.stringValue ?? v["device"]?.stringValue {
+                out.append((m.interface, dev))
+            } else if !paths.isSystemRoot, let s = network?.section(named: m.interface), s.type == "interface",
+                      let dev = s["device"] ?? s["ifname"] {
+                out.append((m.interface, dev))
+            }
         }
         return out
     }

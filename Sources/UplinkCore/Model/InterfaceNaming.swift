@@ -35,4 +35,12 @@ public enum InterfaceNaming {
             ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_")
         }
     }
+
+    /// Any name mwan3 accepts for an interface (also the user's, e.g. `WAN2`): `[A-Za-z0-9_]`, at most 15.
+    public static func isValidMwan3Name(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 15 && s.utf8.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z"))
+                || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_")
+        }
+    }
 }

@@ -13,6 +13,9 @@ public struct Settings: Equatable, Sendable {
     public var checkInterval = 30
     public var failoverTimeout = 10
     public var preferLatency = true
+    /// Flush a path's NATed connections when the daemon takes it out of use, and the uplinks'
+    /// when the WAN is used again (`move_flows`), so running flows follow the path both ways.
+    public var moveFlows = true
     public var backend = Backend.auto
     /// Public hosts probed through each path (k-of-n, k = `trackReliability`).
     public var trackIPs = ["1.1.1.1", "9.9.9.9", "8.8.8.8", "208.67.222.222"]
@@ -59,6 +62,7 @@ public struct Settings: Equatable, Sendable {
         checkInterval = try r.int("check_interval", 5...3600, default: checkInterval, unit: "seconds")
         failoverTimeout = try r.int("failover_timeout", 2...600, default: failoverTimeout, unit: "seconds")
         preferLatency = try r.bool("prefer_latency", default: preferLatency)
+        moveFlows = try r.bool("move_flows", default: moveFlows)
         backend = try r.choice("backend", default: backend)
         trackIPs = try r.addresses("track_ip", default: trackIPs)
         trackReliability = try r.int("track_reliability", 1...max(1, trackIPs.count), default: min(trackReliability, trackIPs.count), unit: "targets")

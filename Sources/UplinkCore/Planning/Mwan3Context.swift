@@ -82,4 +82,14 @@ public struct Mwan3Context: Equatable, Sendable {
 
     /// Highest metric of a WAN member in the policy (uplinks go after it).
     public var highestWANMetric: Int { wanMembers.map(\.metric).max() ?? 0 }
+
+    /// mwan3's mark for "route by the main table, skip the policies" (MMX_DEFAULT, which mwan3
+    /// sets equal to `globals.mmx_mask`, default 0x3F00); mwan3track marks its probes with it.
+    public static func defaultRoutingMark(_ mwan3: UCIPackage?) -> UInt32 {
+        let fallback: UInt32 = 0x3F00
+        guard let v = mwan3?.sections.first(where: { $0.type == "globals" })?["mmx_mask"] else { return fallback }
+        let hex = v.lowercased().hasPrefix("0x") ? String(v.dropFirst(2)) : v
+        guard let m = UInt32(hex, radix: 16), m != 0 else { return fallback }
+        return m
+    }
 }

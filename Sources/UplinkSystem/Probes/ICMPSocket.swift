@@ -18,7 +18,9 @@ public final class ICMPSocket {
     }
 
     /// `dontFragment` sets DF so an oversized echo fails instead of being fragmented (MTU checks).
-    public init(device: String?, dontFragment: Bool = false) throws(UplinkError) {
+    /// `mark` sets SO_MARK: with mwan3, its default-routing mark keeps the echo out of mwan3's
+    /// policies (as mwan3track does), so a WAN held out of use can still be probed.
+    public init(device: String?, dontFragment: Bool = false, mark: UInt32? = nil) throws(UplinkError) {
         let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMP))
         if fd < 0 { throw UplinkError(.ioError, "cannot open an ICMP socket (needs root): \(errnoText())") }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -27,6 +29,11 @@ public final class ICMPSocket {
                 close(fd)
                 throw error
             }
+        }
+        if var m = mark, setsockopt(fd, SOL_SOCKET, SO_MARK, &m, socklen_t(4)) != 0 {
+            let e = errnoText()
+            close(fd)
+            throw UplinkError(.ioError, "cannot mark a probe socket: \(e)")
         }
         // receive echo replies only (ICMP_FILTER is a mask of types to drop)
         var filter: UInt32 = ~(UInt32(1) << 0)

@@ -1,0 +1,80 @@
+import Glibc
+import UplinkCore
+
+/// The daemon's levers on mwan3: its public `mwan3 ifdown|ifup IFACE` commands, run as children
+/// without blocking the fast loop (each takes about a second), and mwan3's own view of each
+/// interface, `/var/run/mwan3/iface_state/IFACE`. The holds the daemon took are recorded in
+/// /var/run so a respawned daemon, `stop` or `wgctl uplink release` can hand them back.
+public protocol Mwan3Controlling: AnyObject {
+    /// mwan3's state of `iface` (`online`, `offline`, ...), nil when mwan3 has none.
+    func interfaceState(_ iface: String) -> String?
+    /// Starts `mwan3 ifdown|ifup IFACE`; false when it could not be started.
+    func start(_ action: Mwan3Hold.Action) -> Bool
+    /// Commands that have ended since the last call, with mwan3's state of the interface after.
+    func finished() -> [(action: Mwan3Hold.Action, state: String?)]
+    /// Interfaces with a command running.
+    var inFlight: Set<String> { get }
+    /// Runs the command and waits for it (used on stop, when there is no loop to wait in).
+    func runAndWait(_ action: Mwan3Hold.Action)
+    func loadHolds() -> Set<String>
+    func saveHolds(_ held: Set<String>) throws(UplinkError)
+}
+
+public final class Mwan3Control: Mwan3Controlling {
+    let paths: Paths
+    private var running: [(pid: pid_t, action: Mwan3Hold.Action, started: Double)] = []
+    /// A command still running after this is killed (mwan3 takes its lock; a stuck one must
+    /// not hold the interface forever).
+    public static let timeout = 20.0
+
+    public init(paths: Paths) { self.paths = paths }
+
+    public var holdsFile: String { paths.path("var/run/wireguard-uplink.mwan3-held") }
+
+    public func interfaceState(_ iface: String) -> String? {
+        guard let b = try? Files.read(paths.path("var/run/mwan3/iface_state/\(iface)"), limit: 256) else { return nil }
+        let s = String(decoding: b, as: UTF8.self).trimmingNewlines()
+        return s.isEmpty ? nil : s
+    }
+
+    public var inFlight: Set<String> { Set(running.map(\.action.interface)) }
+
+    static func arguments(_ action: Mwan3Hold.Action) -> [String] {
+        switch action {
+        case .takeOut(let i): return ["ifdown", i]
+        case .putBack(let i): return ["ifup", i]
+        }
+    }
+
+    public func start(_ action: Mwan3Hold.Action) -> Bool {
+        guard let pid = Command.spawn("mwan3", Self.arguments(action)) else { return false }
+        running.append((pid, action, Clock.monotonic()))
+        return true
+    }
+
+    public func finished() -> [(action: Mwan3Hold.Action, state: String?)] {
+        var out: [(action: Mwan3Hold.Action, state: String?)] = []
+        let now = Clock.monotonic()
+        running.removeAll { r in
+            if now - r.started > Self.timeout { kill(r.pid, SIGKILL) }
+            var status: Int32 = 0
+            guard waitpid(r.pid, &status, WNOHANG) == r.pid else { return false }
+            out.append((r.action, interfaceState(r.action.interface)))
+            return true
+        }
+        return out
+    }
+
+    public func runAndWait(_ action: Mwan3Hold.Action) {
+        _ = try? Command.run("mwan3", Self.arguments(action), timeout: Self.timeout)
+    }
+
+    public func loadHolds() -> Set<String> {
+        guard let b = try? Files.read(holdsFile, limit: 64 << 10) else { return [] }
+        return Set(String(decoding: b, as: UTF8.self).split(separator: "\n").map(String.init).filter(InterfaceNaming.isValidMwan3Name))
+    }
+
+    public func saveHolds(_ held: Set<String>) throws(UplinkError) {
+        try Files.writeAtomically(holdsFile, Array(held.sorted().map { $0 + "\n" }.joined().utf8))
+    }
+}
