@@ -54,14 +54,8 @@ public enum Command {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        childSignals(&attr)
         defer { posix_spawnattr_destroy(&attr) }
-        var sigs = sigset_t()
-        sigemptyset(&sigs)
-        posix_spawnattr_setsigmask(&attr, &sigs)
-        sigaddset(&sigs, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attr, &sigs)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = [exe] + args
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
@@ -142,19 +136,24 @@ public enum Command {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
+        childSignals(&attr)
         defer { posix_spawnattr_destroy(&attr) }
+        var cargs: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) }
+        cargs.append(nil)
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        return posix_spawn(&pid, exe, &actions, &attr, cargs, environ) == 0 ? pid : nil
+    }
+
+    /// A child starts with no signal blocked and SIGPIPE at its default (we ignore it).
+    static func childSignals(_ attr: inout posix_spawnattr_t) {
+        posix_spawnattr_init(&attr)
         var sigs = sigset_t()
         sigemptyset(&sigs)
         posix_spawnattr_setsigmask(&attr, &sigs)
         sigaddset(&sigs, SIGPIPE)
         posix_spawnattr_setsigdefault(&attr, &sigs)
         posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var cargs: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) }
-        cargs.append(nil)
-        defer { for p in cargs { free(p) } }
-        var pid: pid_t = 0
-        return posix_spawn(&pid, exe, &actions, &attr, cargs, environ) == 0 ? pid : nil
     }
 
     /// Runs and throws with the program's own words when it fails.
