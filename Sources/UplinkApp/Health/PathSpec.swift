@@ -36,7 +36,7 @@ extension UplinkService {
     }
 
     /// mwan3 WAN members of the uplinks' policy and their Linux devices (ubus network.interface;
-    /// without ubus, e.g. in the lab, the interface's `device` in /etc/config/network).
+    /// without ubus, e.g. in the lab, the interface's `device` in /etc/config/network, when it exists here).
     func mwan3WANDevices() -> [(String, String)] {
         guard let tx = try? ConfigTransaction(paths: paths, packages: ["wireguard-uplink", "mwan3", "network"], write: false),
               let mwan3 = tx.document("mwan3")?.package,
@@ -49,7 +49,7 @@ extension UplinkService {
                r.ok, let v = try? JSON.parse(r.output), let dev = v["l3_device"]?.stringValue ?? v["device"]?.stringValue {
                 out.append((m.interface, dev))
             } else if !paths.isSystemRoot, let s = network?.section(named: m.interface), s.type == "interface",
-                      let dev = s["device"] ?? s["ifname"] {
+                      let dev = s["device"] ?? s["ifname"], LinkMonitor.exists(dev) {
                 out.append((m.interface, dev))
             }
         }
