@@ -30,8 +30,13 @@ public final class ConfigTransaction {
         }
         for p in packages {
             let path = paths.config(p)
-            fileLocks.append(try ConfigFileLock(path, exclusive: write))
-            guard let bytes = try Files.read(path) else { continue }
+            // a writer keeps each file locked until it is done; a reader holds libuci's shared
+            // lock only while it reads the bytes (every writer renames a whole new file in), so
+            // a slow `status` never keeps a writer waiting behind a stream of readers
+            let fileLock = try ConfigFileLock(path, exclusive: write)
+            let read = try withExtendedLifetime(fileLock) { () throws(UplinkError) in try Files.read(path) }
+            if write { fileLocks.append(fileLock) }
+            guard let bytes = read else { continue }
             do {
                 documents[p] = try UCIDocument(bytes: bytes)
             } catch {

@@ -72,4 +72,30 @@ import UplinkSystem
         #expect(Clock.monotonic() - t0 < 0.2, "a second reader must not wait")
         #expect(throws: UplinkError.self) { _ = try ConfigFileLock(path, exclusive: true, timeout: 0.2) }
     }
+
+    /// A reader (`status`, `list`, the daemon) locks each file only while it reads it: a
+    /// snapshot still in use never keeps a writer (ours or `uci commit`) waiting.
+    @Test func aReadSnapshotDoesNotHoldTheFiles() throws {
+        let f = try FixtureRoot()
+        let tx = try ConfigTransaction(paths: f.paths, packages: ["network", "mwan3"], write: false)
+        let t0 = Clock.monotonic()
+        for p in ["network", "mwan3"] {
+            _ = try ConfigFileLock(f.config(p), exclusive: true, timeout: 0.5)
+        }
+        #expect(Clock.monotonic() - t0 < 0.2, "a writer waited behind a finished read")
+        #expect(tx.document("mwan3") != nil && tx.document("network") != nil)
+        withExtendedLifetime(tx) {}
+    }
+
+    /// ... but it does wait for a writer that holds a file, so it never reads one half-written.
+    @Test func aReaderWaitsForALibuciWriter() throws {
+        let f = try FixtureRoot()
+        let writer = try Self.holdInChild(f.config("mwan3"), seconds: 0.4)
+        defer { Self.reap(writer) }
+        let t0 = Clock.monotonic()
+        let tx = try ConfigTransaction(paths: f.paths, packages: ["mwan3"], write: false)
+        let waited = Clock.monotonic() - t0
+        #expect(waited >= 0.2, "read while uci held the file exclusively (waited \(waited) s)")
+        #expect(tx.document("mwan3") != nil)
+    }
 }
