@@ -11,7 +11,8 @@ extension UplinkService {
         let cfg = snap.configuration
         let plan = try? currentPlan(snap)
         let now = Clock.now()
-        let active = activePath(snap, plan: plan)
+        let backend = (try? BackendKind.choose(cfg.settings, mwan3Present: snap.tx.exists("mwan3")))?.rawValue ?? "invalid"
+        let active = activePath(snap, plan: plan, backend: backend)
         var uplinks: [JSONValue] = []
         for u in cfg.uplinks {
             uplinks.append(uplinkJSON(u, plan: plan, state: snap.state, activeKey: active.key))
@@ -62,7 +63,10 @@ extension UplinkService {
             warnings.append("only \(usable) healthy uplink\(usable == 1 ? "" : "s") on standby, min_uplinks is \(s.minUplinks): add uplinks from the offers (wgctl uplink list)")
         }
         let backend = (try? BackendKind.choose(s, mwan3Present: snap.tx.exists("mwan3")))?.rawValue ?? "invalid"
-        let active = activePath(snap, plan: plan)
+        let active = activePath(snap, plan: plan, backend: backend)
+        let decided = daemonPath(snap)
+        let mwan3 = Mwan3Control(paths: paths)
+        let held = backend == "mwan3" ? mwan3.loadHolds() : []
 
         var out = JSONObject()
         out.set("success", true)
@@ -80,21 +84,36 @@ extension UplinkService {
         out.set("active_name", active.name)
         out.set("active_source", active.source)
         out.set("failover_active", active.kind == "uplink")
+        // what the daemon measured and decided, apart from where traffic goes (mwan3's view)
+        out.set("daemon_path", decided?.key)
+        out.set("mwan3_held", .array(held.sorted().map(JSONValue.string)))
         out.set("healthy_uplinks", usable)
         var detection = JSONObject()
         detection.set("uplink_tracking_s", plan?.tracking?.worstCaseDetection)
         detection.set("uplink_recovery_s", plan?.tracking?.worstCaseRecovery)
         detection.set("wan_tracking_s", .object((plan?.wanDetection ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, .int(Int64($0.value))) }))
+        let policy = HealthPolicy(settings: s)
         detection.set("daemon_s", daemonDetectionSeconds(s))
+        detection.set("switch_s", HealthPolicy.switchSeconds(mwan3: backend == "mwan3"))
+        detection.set("worst_case_s", policy.worstCaseToSwitch(mwan3: backend == "mwan3"))
         detection.set("failback_s", HealthPolicy(settings: s).failbackSeconds)
         detection.set("probe_rate_pps", HealthPolicy(settings: s).probesPerSecond)
         out.set("detection", detection.value)
         var wans: [JSONValue] = []
         for key in snap.state.paths.keys.sorted() where snap.state.paths[key]!.kind == .wan {
-            wans.append(healthJSON(snap.state.paths[key]!, active: active.key == key))
+            let h = snap.state.paths[key]!
+            wans.append(healthJSON(h, active: active.key == key, mwan3: backend == "mwan3" ? (mwan3.interfaceState(h.name), held.contains(h.name)) : nil))
         }
         out.set("wans", .array(wans))
-        out.set("uplinks", .array(cfg.uplinks.map { uplinkJSON($0, plan: plan, state: snap.state, activeKey: active.key) }))
+        out.set("uplinks", .array(cfg.uplinks.map { u in
+            var j = uplinkJSON(u, plan: plan, state: snap.state, activeKey: active.key)
+            if backend == "mwan3", case .object(var o) = j {
+                o.append(("mwan3_state", mwan3.interfaceState(u.interface).map(JSONValue.string) ?? .null))
+                o.append(("held", .bool(held.contains(u.interface))))
+                j = .object(o)
+            }
+            return j
+        }))
         let pid = snap.state.daemonPID
         var daemon = JSONObject()
         daemon.set("running", pid.map { kill(pid_t($0), 0) == 0 } ?? false)
@@ -142,23 +161,38 @@ extension UplinkService {
         var source: String
     }
 
-    /// The daemon's word when it is running; otherwise mwan3's own view (its tracker status
-    /// files run through the mwan3 model); otherwise unknown.
-    func activePath(_ snap: Snapshot, plan: Plan?) -> ActivePath {
-        if let pid = snap.state.daemonPID, kill(pid_t(pid), 0) == 0, let key = snap.state.activePath {
-            let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
-            return ActivePath(key: key, kind: parts.first, name: parts.count > 1 ? parts[1] : nil, source: "daemon")
-        }
-        guard let mwan3 = snap.tx.document("mwan3")?.package else { return ActivePath(source: "unknown") }
-        var online = Set<String>()
+    /// Where traffic goes. On the mwan3 backend that is mwan3's word (its per-interface state,
+    /// written by every ifup/ifdown including the daemon's, else its trackers' status files, run
+    /// through the mwan3 model): a decision mwan3 has not carried out is not shown as done. On
+    /// the Linux backend the daemon moves the route itself, so its word is the truth.
+    func activePath(_ snap: Snapshot, plan: Plan?, backend: String) -> ActivePath {
+        if backend == "mwan3", let p = mwan3Path(snap) { return p }
+        return daemonPath(snap) ?? ActivePath(source: "unknown")
+    }
+
+    /// The daemon's decision, while it runs.
+    func daemonPath(_ snap: Snapshot) -> ActivePath? {
+        guard let pid = snap.state.daemonPID, kill(pid_t(pid), 0) == 0, let key = snap.state.activePath else { return nil }
+        let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
+        return ActivePath(key: key, kind: parts.first, name: parts.count > 1 ? parts[1] : nil, source: "daemon")
+    }
+
+    func mwan3Path(_ snap: Snapshot) -> ActivePath? {
+        guard let mwan3 = snap.tx.document("mwan3")?.package else { return nil }
+        let control = Mwan3Control(paths: paths)
+        var online = Set<String>(), known = false
         for s in mwan3.sections where s.type == "interface" {
             guard let n = s.name else { continue }
-            let status = (try? Files.read(paths.mwan3TrackDir + "/" + n + "/STATUS", limit: 64)).flatMap { $0 }
-            if let status, String(decoding: status, as: UTF8.self).trimmingNewlines() == "online" { online.insert(n) }
+            var state = control.interfaceState(n)
+            if state == nil, let b = (try? Files.read(paths.mwan3TrackDir + "/" + n + "/STATUS", limit: 64)).flatMap({ $0 }) {
+                state = String(decoding: b, as: UTF8.self).trimmingNewlines()
+            }
+            if state != nil { known = true }
+            if state == "online" { online.insert(n) }
         }
-        guard !online.isEmpty else { return ActivePath(source: "unknown") }
+        guard known else { return nil }
         let probe = Mwan3Model.Packet(proto: "icmp", destination: IPAddress("192.0.2.1")!)
-        guard case .interfaces(let ifs) = Mwan3Model(mwan3).decide(probe, online: online), let first = ifs.first else {
+        guard !online.isEmpty, case .interfaces(let ifs) = Mwan3Model(mwan3).decide(probe, online: online), let first = ifs.first else {
             return ActivePath(source: "mwan3")
         }
         if let u = snap.configuration.uplinks.first(where: { $0.interface == first }) {
@@ -194,7 +228,8 @@ extension UplinkService {
         return j.value
     }
 
-    func healthJSON(_ h: PathHealth, active: Bool) -> JSONValue {
+    /// `mwan3`: on the mwan3 backend, mwan3's state of the interface and whether the daemon holds it out.
+    func healthJSON(_ h: PathHealth, active: Bool, mwan3: (state: String?, held: Bool)? = nil) -> JSONValue {
         var j = JSONObject()
         j.set("name", h.name)
         j.set("device", h.device)
@@ -205,6 +240,10 @@ extension UplinkService {
         j.set("last_check", h.lastCheck)
         j.set("detail", h.detail)
         j.set("active", active)
+        if let m = mwan3 {
+            j.set("mwan3_state", m.state)
+            j.set("held", m.held)
+        }
         return j.value
     }
 

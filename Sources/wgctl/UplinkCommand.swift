@@ -66,11 +66,22 @@ struct UplinkCommand: ParsableCommand {
             let active = v["active_path"]?.stringValue ?? "unknown"
             lines.append("Default route via: \(active)\(v["failover_active"]?.boolValue == true ? "  (FAILED OVER)" : "")  [source: \(Output.text(v["active_source"]))]")
             lines.append("Backend: \(Output.text(v["backend"]))   policy: \(Output.text(v["policy"]))   enabled: \(Output.text(v["enabled"]))   auto_failover: \(Output.text(v["auto_failover"]))")
+            if v["backend"]?.stringValue == "mwan3" {
+                let decided = v["daemon_path"]?.stringValue
+                let held = (v["mwan3_held"]?.arrayValue ?? []).compactMap(\.stringValue)
+                var line = "Daemon decided: \(decided ?? "nothing (not running)")"
+                if let decided, decided != active { line += "  (mwan3 has not switched yet)" }
+                line += held.isEmpty ? "   holding nothing out of mwan3" : "   holding out of mwan3: \(held.joined(separator: ", "))"
+                lines.append(line)
+            }
             let d = v["detection"]
-            var det = "Worst-case detection: daemon \(Output.text(d?["daemon_s"])) s"
-            if let u = d?["uplink_tracking_s"], u != .null { det += ", mwan3 uplink tracking \(Output.text(u)) s" }
-            for (wan, s) in d?["wan_tracking_s"]?.objectPairs ?? [] { det += ", mwan3 '\(wan)' \(Output.text(s)) s" }
-            lines.append(det + " (failover_timeout \(Output.text(v["failover_timeout"])) s)")
+            let sw = v["backend"]?.stringValue == "mwan3" ? "mwan3 ifdown" : "route change"
+            lines.append("Worst case to the switch: \(Output.text(d?["worst_case_s"])) s (daemon detection \(Output.text(d?["daemon_s"])) s + \(sw) \(Output.text(d?["switch_s"])) s; failover_timeout \(Output.text(v["failover_timeout"])) s)")
+            var det = "Without the daemon, mwan3 alone:"
+            var any = false
+            if let u = d?["uplink_tracking_s"], u != .null { det += " uplink tracking \(Output.text(u)) s"; any = true }
+            for (wan, s) in d?["wan_tracking_s"]?.objectPairs ?? [] { det += "\(any ? "," : "") '\(wan)' \(Output.text(s)) s"; any = true }
+            if any { lines.append(det) }
             var t = TextTable(["PATH", "DEVICE", "STATE", "LATENCY", "LOSS", "SINCE", "CHECKED", "ACTIVE"])
             for w in v["wans"]?.arrayValue ?? [] {
                 t.add(["wan:" + Output.text(w["name"]), Output.text(w["device"]), Output.text(w["state"]), Output.ms(w["latency_ms"]),

@@ -71,20 +71,18 @@ import UCI
     }
 
     @Test(arguments: [2, 3, 5, 10, 30, 120])
-    func derivedTrackingStaysWithinTheTimeout(timeout: Int) throws {
+    func uplinkTrackingIsACheapFallbackWhateverTheTimeout(timeout: Int) throws {
         var s = Settings()
         s.failoverTimeout = timeout
-        s.trackIPs = ["192.0.2.1"]
-        s.trackReliability = 1
         let p = try plan([uplink("a", priority: 50, slot: 1)], settings: s)
-        #expect(p.tracking!.worstCaseDetection <= timeout)
-        #expect(p.tracking!.down >= 1)
-    }
-
-    @Test func impossibleTimeoutIsAClearError() throws {
-        var s = Settings()
-        s.failoverTimeout = 2
-        #expect(throws: UplinkError.self) { _ = try plan([uplink("a", priority: 50, slot: 1)], settings: s) }
+        let t = try #require(p.tracking)
+        // one target out of the two tracked never downs the uplink
+        #expect(t.targets == 2 && t.reliability == 1)
+        #expect(t.maximumEchoesPerHour <= 240, "\(t.maximumEchoesPerHour) echoes an hour")
+        #expect(t.down == 3 && t.interval == 30)
+        // generated section tracks only the first two targets
+        let opts = t.options(trackIPs: s.trackIPs)
+        #expect(opts.first { $0.name == "track_ip" }?.value.items == Array(s.trackIPs.prefix(2)))
     }
 
     @Test func detectionFormulaMatchesMwan3Defaults() {

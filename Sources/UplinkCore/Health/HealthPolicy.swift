@@ -28,4 +28,15 @@ public struct HealthPolicy: Equatable, Sendable {
 
     /// Echo requests per second on each fast-probed path.
     public var probesPerSecond: Double { 1 / fastPeriod }
+
+    /// Seconds from the daemon's decision until new flows take the new path. mwan3: `mwan3
+    /// ifdown` moved new flows 0.52–0.73 s after the command started (mwan3 2.12.2, real
+    /// WireGuard, a 2-core VM; DESIGN §4a), so 0.75 s. Linux: one `ip route replace`, within
+    /// the lab's measured gaps (p95 681 ms for 0.68 s of detection), so 0.05 s.
+    public static func switchSeconds(mwan3: Bool) -> Double { mwan3 ? 0.75 : 0.05 }
+
+    /// Worst case from a silent failure to the switch: detection plus the switch itself.
+    public func worstCaseToSwitch(mwan3: Bool) -> Double {
+        ((worstCaseDetectionSeconds + Self.switchSeconds(mwan3: mwan3)) * 100).rounded() / 100
+    }
 }

@@ -63,11 +63,34 @@ public struct Mwan3Tracking: Equatable, Sendable {
         return nil
     }
 
-    /// Options for our own mwan3 interface sections.
+    /// At most this many targets are tracked through an uplink by mwan3.
+    public static let fallbackTargets = 2
+
+    /// mwan3's tracking of an uplink when the daemon is the detector: a safety net for when the
+    /// daemon is not running, not a second detector. Cheap (one round every 30 s, at most 2
+    /// echoes a round: ≤ 240 echoes, ≈ 40 kB an hour per uplink, active or standby) and robust
+    /// (one answering target of 2 keeps it up, 3 failed rounds take it down, 2 good rounds
+    /// bring it back), whatever `failover_timeout` says: the daemon meets that budget.
+    public static func uplinkFallback(targets: Int) -> Mwan3Tracking {
+        var t = Mwan3Tracking(targets: min(max(1, targets), fallbackTargets), reliability: 1)
+        t.count = 1
+        t.timeout = 2
+        t.interval = 30
+        t.failureInterval = 5
+        t.recoveryInterval = 5
+        t.down = 3
+        t.up = 2
+        return t
+    }
+
+    /// Echo requests per hour at most (every round pings each target once).
+    public var maximumEchoesPerHour: Int { 3600 / max(1, interval) * targets * max(1, count) }
+
+    /// Options for our own mwan3 interface sections (the first `targets` of `trackIPs`).
     public func options(trackIPs: [String]) -> [UCIOption] {
         [
             UCIOption("track_method", "ping"),
-            UCIOption("track_ip", list: trackIPs),
+            UCIOption("track_ip", list: Array(trackIPs.prefix(targets))),
             UCIOption("reliability", String(reliability)),
             UCIOption("count", String(count)),
             UCIOption("size", "56"),

@@ -87,14 +87,11 @@ public enum Planner {
                 if let s = Mwan3Tracking.derive(failoverTimeout: settings.failoverTimeout, targets: t.targets, reliability: t.reliability) {
                     advice = "to fail over in time, set on mwan3 interface '\(wan)': timeout '\(s.timeout)', interval '\(s.interval)', failure_interval '\(s.failureInterval)', down '\(s.down)' (worst case \(s.worstCaseDetection) s)"
                 }
-                plan.warnings.append("mwan3 needs up to \(t.worstCaseDetection) s to notice WAN '\(wan)' is dead (\(t.targets) targets, timeout \(t.timeout), interval \(t.interval), down \(t.down)), more than failover_timeout \(settings.failoverTimeout) s; \(advice)")
+                plan.warnings.append("without the daemon running, mwan3 alone needs up to \(t.worstCaseDetection) s to notice WAN '\(wan)' is dead (\(t.targets) targets, timeout \(t.timeout), interval \(t.interval), down \(t.down)), more than failover_timeout \(settings.failoverTimeout) s; \(advice)")
             }
-            guard let t = Mwan3Tracking.derive(failoverTimeout: settings.failoverTimeout, targets: settings.trackIPs.count,
-                                               reliability: settings.trackReliability) else {
-                let fastest = 1 + settings.trackIPs.count
-                throw UplinkError(.configError, "failover_timeout \(settings.failoverTimeout) s is too short for \(settings.trackIPs.count) track targets: mwan3 needs at least \(fastest) s (fewer track_ip entries or a longer timeout)")
-            }
-            plan.tracking = t
+            // the daemon detects and tells mwan3 (mwan3 ifdown/ifup): mwan3's own uplink
+            // tracking is only the fallback for when the daemon is not running
+            plan.tracking = Mwan3Tracking.uplinkFallback(targets: settings.trackIPs.count)
             for u in cfg.uplinks {
                 for name in [u.interface, InterfaceNaming.memberName(interface: u.interface), InterfaceNaming.endpointRuleName(interface: u.interface)] {
                     if let s = m.section(named: name), !Ownership.isOwned(s) {
