@@ -4,7 +4,8 @@
 # default route the way mwan3's policy would. The Linux backend's set-up stands in for netifd
 # (WireGuard devices, NAT). Expect, from recorded calls and real traffic:
 #   silent cut -> `mwan3 ifdown wan` within 1 s, new and running flows via A;
-#   WAN back -> `mwan3 ifup wan` only after the hysteresis, flows back on the WAN;
+#   WAN back but 30 % lossy for 30 s -> never `mwan3 ifup wan`, traffic stays on the uplink;
+#   WAN clean -> `mwan3 ifup wan` only after the hysteresis, flows back on the WAN;
 #   mwan3 restart while failed over -> the dead WAN taken out again within 1 s;
 #   kill -9 while failed over, WAN restored, respawn -> ifup within the hysteresis;
 #   stop while failed over -> ifup on the way out.
@@ -97,7 +98,19 @@ d_re=$(secs "$t1" "$(call_after "$t1" ifdown wan)")
 python3 -c "import sys; sys.exit(0 if $d_re <= 1.3 else 1)" || fail "re-taken ${d_re} s after the restart began (its own 0.3 s included; aim 1 s)"
 note "mwan3 restart: WAN out again ${d_re} s after the restart began"
 
-# 3. WAN back: ifup only after the hysteresis, flows return to the WAN
+# 3. WAN back but 30 % lossy each way for 30 s: never put back, traffic stays on A
+tl=$(now); lab_wan_lossy c 30; lab_wan_silent_restore c
+for i in $(seq 1 10); do
+  sleep 3
+  p=$(lab_path_name "$(LAB_CURL_TIMEOUT=1 lab_client_source_ip 2>/dev/null || true)")
+  [[ $p == A || $p == none ]] || fail "client moved to $p while the WAN was 30 % lossy"
+done
+[[ -z $(call_after "$tl" ifup wan) ]] || fail "WAN put back into mwan3 while 30 % lossy: $(awk -v t="$tl" '$1 > t' "$calls")"
+note "30 % loss for 30 s: WAN kept out of mwan3 (no ifup recorded), traffic stayed on A"
+# end the lossy phase with half a second of full loss, so the healthy run starts when it is clean
+lab_wan_silent_fail c; sleep 0.5; lab_wan_lossy_off c
+
+# 4. WAN clean: ifup only after the hysteresis, flows return to the WAN
 t2=$(now); lab_wan_silent_restore c
 wait_call "$t2" ifup wan $(( ${hold%.*} + 10 )) || fail "WAN never put back in mwan3"
 d_up=$(secs "$t2" "$(call_after "$t2" ifup wan)")
@@ -107,7 +120,7 @@ sleep 1.5
 [[ $(lab_path_name "$(last_source)") == C-WAN ]] || fail "running UDP flow stayed on the uplink ($(last_source)) after failback"
 note "failback: ifup wan ${d_up} s after the WAN returned (hysteresis ${hold} s); running flow back on the WAN"
 
-# 4. kill -9 while failed over, WAN restored meanwhile, respawn
+# 5. kill -9 while failed over, WAN restored meanwhile, respawn
 t3=$(now); lab_wan_silent_fail c
 wait_call "$t3" ifdown wan 5 || fail "no ifdown on the second cut"
 sleep 0.5
@@ -121,7 +134,7 @@ d_resp=$(secs "$t4" "$(call_after "$t4" ifup wan)")
 python3 -c "import sys; sys.exit(0 if $d_resp <= $hold + 1.5 else 1)" || fail "WAN back ${d_resp} s after the respawn; hysteresis ${hold} s"
 note "kill -9 + respawn: WAN back in mwan3 ${d_resp} s after the respawn"
 
-# 5. stop while failed over: the hold goes back on the way out
+# 6. stop while failed over: the hold goes back on the way out
 t5=$(now); lab_wan_silent_fail c
 wait_call "$t5" ifdown wan 5 || fail "no ifdown on the third cut"
 sleep 0.5
@@ -130,4 +143,4 @@ t6=$(now); lab_stop wgctl-daemon
 [[ ! -s "$root/var/run/wireguard-uplink.mwan3-held" ]] || fail "holds file not cleared on stop"
 lab_wan_silent_restore c
 stream_stop
-pass "ifdown ${d_down} s after a silent cut, re-taken ${d_re} s after an mwan3 restart, ifup ${d_up} s after recovery (hysteresis ${hold} s), ${d_resp} s after a respawn, released on stop; flows followed both ways"
+pass "ifdown ${d_down} s after a silent cut, re-taken ${d_re} s after an mwan3 restart, held through 30 s of 30 % loss, ifup ${d_up} s after recovery (hysteresis ${hold} s), ${d_resp} s after a respawn, released on stop; flows followed both ways"
