@@ -80,6 +80,8 @@ import UCI
         #expect(t.targets == 2 && t.reliability == 1)
         #expect(t.maximumEchoesPerHour <= 240, "\(t.maximumEchoesPerHour) echoes an hour")
         #expect(t.down == 3 && t.interval == 30)
+        // after an mwan3 restart (initial_state offline) a healthy uplink is back in use within 5 s
+        #expect(t.unusedAfterRestart <= 5, "\(t.unusedAfterRestart) s without the uplink after an mwan3 restart")
         // generated section tracks only the first two targets
         let opts = t.options(trackIPs: s.trackIPs)
         #expect(opts.first { $0.name == "track_ip" }?.value.items == Array(s.trackIPs.prefix(2)))

@@ -44,6 +44,12 @@ public struct Mwan3Tracking: Equatable, Sendable {
         targets * perTargetSeconds + interval + up * reliability * max(1, count) + (up - 1) * recoveryInterval
     }
 
+    /// Seconds a healthy interface with `initial_state offline` stays unused after mwan3 (re)starts
+    /// its tracker: `up` good rounds, `recovery_interval` apart, each up to `timeout` per target.
+    public var unusedAfterRestart: Int {
+        (up - 1) * recoveryInterval + up * reliability * perTargetSeconds
+    }
+
     /// The most robust settings (most failed rounds required, longest interval) whose worst
     /// case stays within `budget` seconds; nil if even the fastest settings do not fit.
     public static func derive(failoverTimeout budget: Int, targets: Int, reliability: Int) -> Mwan3Tracking? {
@@ -70,14 +76,17 @@ public struct Mwan3Tracking: Equatable, Sendable {
     /// daemon is not running, not a second detector. Cheap (one round every 30 s, at most 2
     /// echoes a round: ≤ 240 echoes, ≈ 40 kB an hour per uplink, active or standby) and robust
     /// (one answering target of 2 keeps it up, 3 failed rounds take it down, 2 good rounds
-    /// bring it back), whatever `failover_timeout` says: the daemon meets that budget.
+    /// 1 s apart bring it back), whatever `failover_timeout` says: the daemon meets that budget.
     public static func uplinkFallback(targets: Int) -> Mwan3Tracking {
         var t = Mwan3Tracking(targets: min(max(1, targets), fallbackTargets), reliability: 1)
         t.count = 1
         t.timeout = 2
         t.interval = 30
         t.failureInterval = 5
-        t.recoveryInterval = 5
+        // a restart of mwan3 (any commit to its config) starts our uplinks offline: a healthy
+        // one is proven and used again after 2 good rounds 1 s apart, not 5 s apart (a failed-
+        // over router would have no path meanwhile). Recovery rounds are rare: cost is nil.
+        t.recoveryInterval = 1
         t.down = 3
         t.up = 2
         return t
