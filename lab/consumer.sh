@@ -49,14 +49,16 @@ CFG
 
 lab_consumer_setup() { lab_write_config "$(lab_consumer_root)" C; }
 
-# lab_consumer_add NODE PRIORITY: adds provider NODE (a|b) as an uplink of C and authorises it.
+# lab_consumer_add NODE PRIORITY [PREFIXLEN]: adds provider NODE (a|b) as an uplink of C by
+# hand and authorises it. The address is a /32 by default, as `add --help` suggests: nothing
+# about the provider can be derived from it (LAB_UPLINK_PREFIX=24 derives its .1).
 lab_consumer_add() {
-  local node=$1 prio=$2 n ep addr pub out
+  local node=$1 prio=$2 len=${3:-${LAB_UPLINK_PREFIX:-32}} n ep addr pub out
   case $node in a) n=1 ep=169.254.10.2 ;; b) n=2 ep=169.254.20.2 ;; *) lab_die "provider a or b"; return 1 ;; esac
   addr=10.200.$n.2
   lab_provider_uplink_up "$node" >/dev/null
   out=$(lab_wgctl uplink add "provider-$node" --endpoint "$ep:51900" --public-key "$(lab_provider_pubkey "$node")" \
-        --address "$addr/24" --priority "$prio" --json)
+        --address "$addr/$len" --priority "$prio" --json)
   pub=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
   lab_provider_authorize "$node" "$pub" "$addr"
 }

@@ -13,7 +13,7 @@ public enum RPCD {
         ("uplink_list", .object([])),
         ("uplink_status", .object([])),
         ("uplink_add", .object([("peer_id", .string("str")), ("endpoint", .string("str")), ("public_key", .string("str")),
-                                ("address", .string("str")), ("priority", .int(32)), ("weight", .int(32))])),
+                                ("address", .string("str")), ("gateway", .string("str")), ("priority", .int(32)), ("weight", .int(32))])),
         ("uplink_remove", .object([("peer_id", .string("str"))])),
         ("uplink_set_priority", .object([("peer_id", .string("str")), ("weight", .int(32)), ("priority", .int(32))])),
         ("uplink_failover", .object([("enabled", .bool(true))])),
@@ -56,9 +56,10 @@ public enum RPCD {
             if let e = try args.string("endpoint") { req.endpoint = try Endpoint(parsing: e) }
             if let k = try args.string("public_key") { req.publicKey = try WireGuardKey(base64: k) }
             if let a = try args.string("address") { req.addresses = try parseAddresses(a) }
+            if let g = try args.string("gateway") { req.gateway = try parseGateway(g) }
             req.priority = try args.int("priority")
             req.weight = try args.int("weight")
-            if req.addresses.isEmpty && (req.endpoint == nil || req.publicKey == nil) {
+            if req.addresses.isEmpty && req.gateway == nil && (req.endpoint == nil || req.publicKey == nil) {
                 let (u, o) = try service.addFromOffer(req.peer, priority: req.priority, weight: req.weight)
                 return ResultJSON.uplink(u, o, action: "added")
             }
@@ -110,6 +111,14 @@ public enum RPCD {
     }
 
     /// `10.0.0.2/32` or several separated by commas or spaces.
+    /// The provider's own tunnel address (`--gateway`), a plain IP address.
+    public static func parseGateway(_ text: String) throws(UplinkError) -> IPAddress {
+        guard let a = IPAddress(text) else {
+            throw UplinkError(.invalidArgument, "gateway \(PeerID.printable(text)) is not an IP address (the provider's own tunnel address, e.g. 10.200.1.1)")
+        }
+        return a
+    }
+
     public static func parseAddresses(_ text: String) throws(UplinkError) -> [IPPrefix] {
         let items = text.split(whereSeparator: { $0 == "," || $0 == " " })
         guard !items.isEmpty, items.count <= 8 else {

@@ -281,8 +281,9 @@ public enum ResultJSON {
         j.set("gateway", u.providerAddress?.description)
         if action == "added" {
             j.set("granted", o.granted)
+            // a zero-touch grant already authorised the key: no instruction to follow
             let addr = u.addresses.map { $0.description }.joined(separator: ",")
-            j.set("authorize", "on \(u.peer.rawValue): wg set <uplink-server-if> peer \(key) allowed-ips \(addr)")
+            j.set("authorize", o.granted ? nil : "on \(u.peer.rawValue): wg set <uplink-server-if> peer \(key) allowed-ips \(addr)")
         }
         outcome(o, into: &j)
         return j.value

@@ -36,7 +36,10 @@ extension UplinkCommand {
                 lines.append("\(Output.text(l["layer"])) failed: \(Output.text(l["hint"]))")
                 if let c = l["command"]?.stringValue { lines.append("look further: \(c)") }
             }
-            if v["passed"]?.boolValue == true { lines.append("All layers pass.") }
+            if v["passed"]?.boolValue == true {
+                let skipped = (v["layers"]?.arrayValue ?? []).filter { $0["status"]?.stringValue == "skip" }.compactMap { $0["layer"]?.stringValue }
+                lines.append(skipped.isEmpty ? "All layers pass." : "Passed; not measured: \(skipped.joined(separator: ", ")) (see DETAIL).")
+            }
             return lines.joined(separator: "\n")
         }
     }
@@ -84,21 +87,6 @@ extension UplinkCommand {
             let ms = Int((t - Double(Int(t))) * 1000)
             func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
             return "\(two(tm.tm_hour)):\(two(tm.tm_min)):\(two(tm.tm_sec)).\(String(ms).leftPadded(3))"
-        }
-    }
-
-    /// The daemon's HTTP probe, run as a child so the daemon never loads libcurl.
-    struct ProbeHTTP: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "probe-http", abstract: "One HTTP probe through a device (used by the daemon).",
-                                                        shouldDisplay: false)
-        @Option var url: String
-        @Option var device: String?
-        @Option var resolve: String?
-        @Option var timeout: Double = 3
-
-        func run() throws {
-            let r = HTTPProbe.get(url: url, device: device, resolved: resolve.flatMap { IPAddress($0) }, timeout: min(max(timeout, 0.1), 30))
-            print(JSON.serialize(HTTPProbe.json(r)))
         }
     }
 

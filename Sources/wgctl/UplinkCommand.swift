@@ -8,7 +8,7 @@ struct UplinkCommand: ParsableCommand {
         commandName: "uplink",
         abstract: "Manage uplinks: WireGuard tunnels to mesh peers that carry traffic when the WAN fails.",
         subcommands: [List.self, Status.self, Add.self, Remove.self, Priority.self, Failover.self, Apply.self,
-                      Test.self, Check.self, Daemon.self, Notify.self, Release.self, ProbeHTTP.self, Offer.self, Withdraw.self])
+                      Test.self, Check.self, Daemon.self, Notify.self, Release.self, Offer.self, Withdraw.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "Configured uplinks and the offers heard from mesh peers.")
@@ -116,6 +116,7 @@ struct UplinkCommand: ParsableCommand {
         @Option(help: "Provider endpoint HOST:PORT ([ADDR]:PORT for IPv6).") var endpoint: String?
         @Option(name: .customLong("public-key"), help: "Provider's WireGuard public key.") var publicKey: String?
         @Option(help: "This uplink's tunnel address, CIDR (e.g. 10.200.1.2/32).") var address: String?
+        @Option(help: "The provider's own tunnel address (e.g. 10.200.1.1), which `test` pings; learnt from the tunnel when left out.") var gateway: String?
         @Option(help: "1–100, higher is preferred (mwan3 member metric orders failover).") var priority: Int?
         @Option(help: "1–1000, share of load among equal priorities (mwan3 member weight).") var weight: Int?
 
@@ -125,13 +126,14 @@ struct UplinkCommand: ParsableCommand {
             try failing(common) {
                 let peer = try PeerID(validating: peerID)
                 let (u, o): (UplinkConfig, ApplyOutcome)
-                if address == nil && (endpoint == nil || publicKey == nil) {
+                if address == nil && gateway == nil && (endpoint == nil || publicKey == nil) {
                     (u, o) = try common.service.addFromOffer(peer, priority: priority, weight: weight)
                 } else {
                     var req = AddRequest(peer: peer)
                     if let endpoint { req.endpoint = try Endpoint(parsing: endpoint) }
                     if let publicKey { req.publicKey = try WireGuardKey(base64: publicKey) }
                     if let address { req.addresses = try RPCD.parseAddresses(address) }
+                    if let gateway { req.gateway = try RPCD.parseGateway(gateway) }
                     req.priority = priority
                     req.weight = weight
                     (u, o) = try common.service.add(req)

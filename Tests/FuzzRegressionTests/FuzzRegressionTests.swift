@@ -13,6 +13,7 @@ import Testing
     static let checks: [(String, @Sendable ([UInt8]) -> Void)] = [
         ("uci", UCIFuzz.check), ("settings", SettingsFuzz.check), ("gossip", GossipFuzz.check), ("rpcd", RPCDFuzz.check),
         ("wgdump", WGDumpFuzz.check), ("ipjson", IPJSONFuzz.check), ("state", StateFuzz.check),
+        ("icmp", ICMPFuzz.check),
     ]
 
     static func files(_ dir: String) -> [String] {

@@ -1,10 +1,14 @@
-// `wg show IF dump` output.
+// `wg show IF dump` output, and a userspace WireGuard's UAPI `get=1` answer.
 import UplinkCore
 
 enum WGDumpFuzz {
     static func check(_ bytes: [UInt8]) {
         let text = String(decoding: bytes, as: UTF8.self)
         if let d = try? WireGuardDump(parsing: text) {
+            for p in d.peers { _ = p.handshakeAge(now: 1_800_000_000) }
+        }
+        if let d = try? WireGuardDump(uapi: text) {
+            precondition(d.peers.count <= WireGuardDump.maximumPeers)
             for p in d.peers { _ = p.handshakeAge(now: 1_800_000_000) }
         }
     }

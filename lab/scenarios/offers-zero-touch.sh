@@ -13,7 +13,11 @@ lab_offers_up
 heard=""
 for _ in $(seq 1 60); do heard=$(lab_offers_heard); [[ $heard == "A:available:trusted B:available:trusted" ]] && break; sleep 0.5; done
 [[ $heard == "A:available:trusted B:available:trusted" ]] || fail "C did not learn both offers: '$heard'"
-lab_wgctl uplink add A --json >/dev/null || fail "zero-touch add A failed"
+added=$(lab_wgctl uplink add A --json) || fail "zero-touch add A failed"
+[[ $(printf '%s' "$added" | json_get '["granted"]') == True ]] || fail "zero-touch add A not granted: $added"
+[[ $(printf '%s' "$added" | json_get '["authorize"]') == None ]] || fail "a granted add still tells the operator to authorise the key: $added"
+text=$(lab_wgctl uplink remove A >/dev/null && lab_wgctl uplink add A) || fail "zero-touch add A (text) failed"
+[[ $text != *"must authorise"* ]] || fail "a granted add prints an authorisation instruction: $text"
 lab_wgctl uplink add B --json >/dev/null || fail "zero-touch add B failed"
 n=$(lab_exec a wg show wu_server peers | wc -l); [[ $n -eq 1 ]] || fail "A authorised $n keys, expected 1"
 lab_wait 10 sh -c "grep -q 'configuration reloaded: 3 paths' '$(lab_state)/logs/wgctl-daemon.log'" || fail "C's daemon did not pick up the uplinks"

@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Scenario 6: `wgctl uplink test` names the failing layer, and rpcd answers within 20 s:
+# Scenario 6: `wgctl uplink test` names the failing layer, and rpcd answers within 20 s, for
+# uplinks added by hand with /32 addresses (nothing about the provider derivable from them):
+#   healthy                                           -> exit 0, every layer measured
+#   the provider's WAN is down behind a live tunnel   -> internet, exit 1, hint: provider's WAN
 #   wrong key (the provider authorised another key)   -> tunnel
 #   no route to the endpoint (underlay address gone)  -> underlay
-#   the provider's WAN is down                        -> internet
 SCENARIO=test-names-layer
 source "$(dirname "$0")/common.sh"
 scenario_up
 layer() { { lab_wgctl uplink test "$1" --json 2>/dev/null || true; } | json_get '["failed_layer"]'; }
-[[ $(layer provider-a) == None ]] || fail "a healthy uplink does not pass: $(lab_wgctl uplink test provider-a)"
-# provider WAN down -> internet
+[[ $(lab_wgctl uplink list --json | json_get '["uplinks"][0]["address"][0]') == */32 ]] || fail "the lab uplink is not a /32"
+out=$(lab_wgctl uplink test provider-a --json) || fail "a healthy /32 uplink fails test (exit $?): $out"
+[[ $(printf '%s' "$out" | json_get '["passed"]') == True ]] || fail "healthy uplink not passed: $out"
+prov=$(printf '%s' "$out" | json_get '["layers"][2]')
+[[ $prov == *"'status': 'pass'"* && $prov == *10.200.1.1* ]] || fail "the provider layer did not learn 10.200.1.1 from the tunnel: $prov"
+# provider WAN down behind a live tunnel -> internet, never the tunnel
 lab_provider_wan_fail a
-got=$(layer provider-a); [[ $got == internet ]] || fail "provider WAN down reported as '$got'"
+rc=0; out=$(lab_wgctl uplink test provider-a --json) || rc=$?
+got=$(printf '%s' "$out" | json_get '["failed_layer"]')
+[[ $got == internet && $rc -eq 1 ]] || fail "provider WAN down reported as '$got' (exit $rc): $out"
+hint=$(printf '%s' "$out" | json_get '["layers"][3]["hint"]')
+[[ $hint == *"provider's WAN"* ]] || fail "the internet hint is not about the provider's WAN: $hint"
+[[ $(printf '%s' "$out" | json_get '["layers"][1]["status"]') == pass ]] || fail "the live tunnel was blamed: $out"
 lab_provider_wan_restore a
 # wrong key: A forgets our key and authorises a random one instead
 key=$(lab_wgctl uplink list --json | json_get '["uplinks"][0]["local_public_key"]')

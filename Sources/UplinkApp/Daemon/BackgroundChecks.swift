@@ -87,7 +87,7 @@ final class BackgroundChecks: @unchecked Sendable {
         func run() {
             var out: [(String, PathCheck)] = []
             for (spec, standby) in jobs {
-                out.append((spec.key, FullCheck.run(spec, settings: settings, standby: standby, now: Clock.now(), isolatedHTTP: true)))
+                out.append((spec.key, FullCheck.run(spec, settings: settings, standby: standby, now: Clock.now())))
             }
             owner.finish(out)
         }

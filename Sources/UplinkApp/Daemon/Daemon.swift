@@ -40,6 +40,8 @@ public final class Daemon {
     /// mwan3's default-routing mark on the fast probes, so a held WAN can still be probed.
     var mwan3Mark: UInt32?
     var nextMwan3Check = Double.infinity
+    /// Uplinks whose WireGuard session was renewed while down: when, and how often in a row.
+    var sessionRenewals: [String: (at: Double, count: Int)] = [:]
 
     public init(service: UplinkService, mwan3: Mwan3Controlling? = nil, log: @escaping (String) -> Void) throws(UplinkError) {
         self.service = service
@@ -211,28 +213,27 @@ public final class Daemon {
 
     func onCheckResults(_ results: [(String, PathCheck)]) {
         let now = Clock.now()
+        var changed = false
         for (key, check) in results {
             guard var t = trackers[key] else { continue }
+            let before = t.health.state
             // a held path's checks go through mwan3's routing, which no longer uses it: its
             // recovery is the fast loop's call (those probes carry mwan3's default mark)
             if backend == .mwan3, let spec = specs.first(where: { $0.key == key }), held.contains(mwan3Interface(spec)) { continue }
-            // the fast loop owns the state of paths it probes; a full check adds figures
-            if fast[key] != nil && check.verdict != .down {
-                t.health.lossPct = check.lossPct
-                t.health.detail = check.detail
-                t.health.handshakeAge = check.handshakeAge ?? t.health.handshakeAge
-                t.health.rxBytes = check.rxBytes ?? t.health.rxBytes
-                t.health.txBytes = check.txBytes ?? t.health.txBytes
-                if check.verdict == .degraded && t.health.state == .up { t.set(.degraded, now) }
-                if check.verdict == .up && t.health.state == .degraded { t.set(.up, now) }
-            } else {
-                t.apply(check: check, at: now, policy: policy)
+            // the fast loop owns the state of paths it probes; a verdict older than the state is ignored
+            t.absorb(check: check, fastOwned: fast[key] != nil, at: now, policy: policy)
+            if t.health.state != before {
+                log("\(key): \(before.rawValue) → \(t.health.state.rawValue) (full check: \(t.health.detail ?? "-"))")
+                changed = true
             }
             trackers[key] = t
         }
         dirty = true
         reselect(reason: "full check")
+        renewDownSessions()
         reorderByLatency()
+        // status reads the saved state: a change of state is saved at once, as the fast loop's is
+        if changed { saveState(force: true) }
     }
 
     /// prefer_latency with mwan3: adopt a new metric order (a full mwan3 restart) at most once
@@ -290,6 +291,7 @@ public final class Daemon {
         if changed {
             dirty = true
             reselect(reason: "health changed")
+            renewDownSessions()
             saveState(force: true)
         }
         if changed || now >= nextMwan3Check { enforceMwan3() }
@@ -314,6 +316,8 @@ public final class Daemon {
         t.health.consecutiveFailures = max(t.health.consecutiveFailures, policy.failuresToFail)
         t.health.consecutiveSuccesses = 0
         t.health.detail = reason
+        t.health.lossPct = nil
+        t.health.latencyMs = nil
         let was = t.health.state
         t.set(.down, Clock.now())
         trackers[key] = t

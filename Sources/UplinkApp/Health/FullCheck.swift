@@ -5,21 +5,24 @@ import UplinkSystem
 /// through it, and for an uplink the WireGuard handshake age and counters. Bounded: at most
 /// about 6 s, and per path 2 pings per target + 1 DNS query + 1 HTTP request.
 public enum FullCheck {
-    /// `isolatedHTTP`: run the HTTP probe in a child process (the daemon does).
-    public static func run(_ spec: PathSpec, settings: Settings, standby: Bool, now: Double, isolatedHTTP: Bool = false) -> PathCheck {
+    /// Everything runs in this process (the daemon: on its check thread): libcurl is loaded
+    /// once, the tunnel's counters come from its UAPI socket where it has one.
+    public static func run(_ spec: PathSpec, settings: Settings, standby: Bool, now: Double) -> PathCheck {
         let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
+        guard LinkMonitor.exists(spec.device) else {
+            return PathCheck(verdict: .down, detail: "device \(spec.device) does not exist", standby: standby, startedAt: now)
+        }
+        let ping = try? Ping.run(targets: targets, device: spec.device, count: 2, interval: 0.2, timeout: 1.0)
+        // the tunnel's figures after the pings: they made it handshake if it had to (a session
+        // just renewed has none until its first packet)
         var handshake: Int? = nil
         var rx: Int? = nil, tx: Int? = nil
         if spec.isTunnel, let u = spec.uplink {
             let peer = LinuxKernel().dump(spec.device)?.peers.first { $0.publicKey == u.publicKey.base64 }
-            handshake = peer?.handshakeAge(now: now)
+            handshake = peer?.handshakeAge(now: Clock.now())
             rx = peer?.rxBytes
             tx = peer?.txBytes
         }
-        guard LinkMonitor.exists(spec.device) else {
-            return PathCheck(verdict: .down, detail: "device \(spec.device) does not exist", standby: standby)
-        }
-        let ping = try? Ping.run(targets: targets, device: spec.device, count: 2, interval: 0.2, timeout: 1.0)
         let answered = ping?.answered ?? 0
         let loss = ping?.lossPct ?? 100
         var dnsOK: Bool? = nil
@@ -39,8 +42,7 @@ public enum FullCheck {
             let literal = host.flatMap { IPAddress($0) }
             if literal != nil || resolved != nil {
                 let pin = literal == nil ? resolved : nil
-                let r = isolatedHTTP ? HTTPProbe.getInChild(url: settings.probeURL, device: spec.device, resolved: pin, timeout: 3)
-                    : HTTPProbe.get(url: settings.probeURL, device: spec.device, resolved: pin, timeout: 3)
+                let r = HTTPProbe.get(url: settings.probeURL, device: spec.device, resolved: pin, timeout: 3)
                 httpOK = r.status == settings.probeStatus
             }
         }
@@ -51,6 +53,6 @@ public enum FullCheck {
         if let d = dnsOK { detail += d ? ", DNS ok" : ", DNS failed" }
         if spec.isTunnel { detail += handshake.map { ", handshake \($0) s ago" } ?? ", no handshake" }
         return PathCheck(verdict: verdict, latencyMs: ping?.averageRtt, lossPct: loss, handshakeAge: handshake,
-                         rxBytes: rx, txBytes: tx, detail: detail, standby: standby)
+                         rxBytes: rx, txBytes: tx, detail: detail, standby: standby, startedAt: now)
     }
 }

@@ -56,6 +56,8 @@ extension UplinkService {
 
         let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
         var tunnelAnswered = false
+        var learned: FirstHop.Answer? = nil
+        var providerRtt: Double? = nil
         func done() -> JSONValue {
             LayeredTest.report(peer: peer, interface: dev, layers: LayeredTest.finish(results),
                                durationMs: Int((Clock.monotonic() - start) * 1000))
@@ -70,29 +72,42 @@ extension UplinkService {
                 command: backend == .linux ? "wgctl uplink status" : "ifup \(dev); logread -e \(dev)"))
         } else {
             // send traffic through the tunnel (it makes WireGuard handshake if it has not) and
-            // watch for anything coming back: a session key can outlive the provider's trust
-            let probeTargets = u.providerAddress.map { [$0] } ?? Array(targets.prefix(2))
+            // look for the provider's own answer: its tunnel address when known, else the first
+            // hop of a TTL-1 probe, which the provider answers whatever its WAN does. Bytes
+            // coming back under a fresh handshake count too. Never the internet's answer alone.
             let rx0 = kernel.dump(dev)?.peers.first { $0.publicKey == u.publicKey.base64 }?.rxBytes ?? 0
+            let beyond = targets.first ?? IPAddress("192.0.2.1")!
             var peer: WireGuardDump.Peer? = nil
-            var answered = false
+            var answer: String? = nil
+            var rxBack = false
             let until = Clock.monotonic() + left(6)
             repeat {
-                _ = try? Ping.run(targets: probeTargets, device: dev, count: 1, timeout: 0.3)
+                if let gw = u.providerAddress {
+                    if let rtt = (try? Ping.run(targets: [gw], device: dev, count: 1, timeout: 0.3))?.averageRtt {
+                        answer = "provider \(gw) answered in \(fmt(rtt))"
+                        providerRtt = rtt
+                    }
+                } else if let hop = try? FirstHop.probe(through: dev, toward: beyond, timeout: 0.3) {
+                    learned = hop
+                    answer = "the tunnel's first hop \(hop.address) answered (\(hop.what) in \(fmt(hop.rttMs)))"
+                }
                 peer = kernel.dump(dev)?.peers.first { $0.publicKey == u.publicKey.base64 }
-                answered = (peer?.rxBytes ?? 0) > rx0 && (peer?.handshakeAge(now: Clock.now()) ?? 999) <= 180
-                if answered { break }
+                rxBack = (peer?.rxBytes ?? 0) > rx0 && (peer?.handshakeAge(now: Clock.now()) ?? 999) <= 180
+                if answer != nil || rxBack { break }
                 Clock.sleep(0.2)
             } while Clock.monotonic() < until
             let age = peer?.handshakeAge(now: Clock.now())
             let key = Keys.publicKey(for: u.privateKey).base64
-            tunnelAnswered = answered
-            if answered, let age {
-                results.append(LayerResult(layer: "tunnel", status: .pass, measured: "handshake \(age) s ago",
-                    detail: "received \((peer?.rxBytes ?? 0) - rx0) B in answer to our probes (rx \(peer?.rxBytes ?? 0) B, tx \(peer?.txBytes ?? 0) B)"))
+            let counters = "rx \(peer?.rxBytes ?? 0) B, tx \(peer?.txBytes ?? 0) B"
+            tunnelAnswered = answer != nil || rxBack
+            if tunnelAnswered {
+                let evidence = answer ?? "received \((peer?.rxBytes ?? 0) - rx0) B in answer to our probes"
+                results.append(LayerResult(layer: "tunnel", status: .pass, measured: age.map { "handshake \($0) s ago" } ?? "answered",
+                    detail: "\(evidence) (\(counters))"))
             } else if let age, age <= 180 {
                 results.append(LayerResult(layer: "tunnel", status: .fail, measured: "handshake \(age) s ago, nothing back",
-                    detail: "packets go into the tunnel but nothing has come back for \(Int(Self.testBudget / 2)) s",
-                    hint: "the provider no longer accepts this uplink: it removed or replaced its key \(key); authorise it again",
+                    detail: "packets go into the tunnel but nothing came back for \(Int(left(6).rounded())) s: neither the provider (\(u.providerAddress.map { "\($0)" } ?? "its first hop")) nor anything beyond it answered (\(counters))",
+                    hint: "the last handshake is older than this test and nothing answers since: the provider dropped or replaced this uplink's key \(key) after it, or its firewall drops everything from this uplink; authorise the key again",
                     command: "wg show \(dev); on the provider: wg show | grep -A3 \(key.prefix(12))"))
             } else {
                 results.append(LayerResult(layer: "tunnel", status: .fail, measured: age.map { "handshake \($0) s ago" } ?? "no handshake",
@@ -116,19 +131,30 @@ extension UplinkService {
 
         if results.contains(where: { $0.status == .fail }) { return done() }
 
-        // 3. provider: its tunnel address answers through the tunnel
+        // 3. provider: its tunnel address answers through the tunnel (configured as option
+        // gateway, or learnt from the tunnel's first hop, which already answered)
         if let gw = u.providerAddress {
-            let p = try? Ping.run(targets: [gw], device: dev, count: 2, interval: 0.2, timeout: left(1))
-            if let rtt = p?.averageRtt {
+            let p = providerRtt == nil ? try? Ping.run(targets: [gw], device: dev, count: 2, interval: 0.2, timeout: left(1)) : nil
+            if let rtt = providerRtt ?? p?.averageRtt {
                 results.append(LayerResult(layer: "provider", status: .pass, measured: fmt(rtt), detail: "provider \(gw) answers"))
             } else {
                 results.append(LayerResult(layer: "provider", status: .fail, measured: "no reply",
-                    detail: "provider tunnel address \(gw) does not answer",
-                    hint: "the tunnel is up but the provider does not answer: its uplink interface lacks address \(gw) or its firewall drops input from this uplink",
+                    detail: "provider tunnel address \(gw) (option gateway) does not answer, though the tunnel carries traffic",
+                    hint: "the tunnel is up but the provider does not answer at \(gw): option gateway is not its tunnel address, or its firewall drops input from this uplink",
                     command: "ping -I \(dev) \(gw)"))
             }
+        } else if let hop = learned {
+            let p = try? Ping.run(targets: [hop.address], device: dev, count: 2, interval: 0.2, timeout: left(1))
+            if let rtt = p?.averageRtt {
+                results.append(LayerResult(layer: "provider", status: .pass, measured: fmt(rtt),
+                    detail: "provider \(hop.address) answers (its address learnt from the tunnel's first hop; set it with option gateway)"))
+            } else {
+                results.append(LayerResult(layer: "provider", status: .pass, measured: fmt(hop.rttMs),
+                    detail: "provider \(hop.address) answers as the tunnel's first hop (\(hop.what)) but not to ping"))
+            }
         } else {
-            results.append(LayerResult(layer: "provider", status: .skip, detail: "the provider's tunnel address is unknown (set option gateway)"))
+            results.append(LayerResult(layer: "provider", status: .skip,
+                detail: "the provider's tunnel address is unknown and its first hop did not answer; the tunnel answered with traffic (set option gateway to test it)"))
         }
 
         if results.contains(where: { $0.status == .fail }) { return done() }

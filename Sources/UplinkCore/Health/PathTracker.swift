@@ -1,8 +1,14 @@
 /// Turns a stream of probe outcomes for one path into a state with hysteresis: it goes
 /// down after `failuresToFail` misses in a row and counts as recovered only after
 /// `successesToRecover` successes in a row, so a lossy link cannot flap.
+///
+/// A path's detail and figures are always those of the measurement that set its state, and a
+/// full check's verdict that was measured before the state last changed (or, on a down path,
+/// before its current healthy run began) is ignored: the fast loop has newer evidence.
 public struct PathTracker: Equatable, Sendable {
     public var health: PathHealth
+    /// Wall time of the first success of the current healthy run on a down path.
+    public private(set) var recoveringSince: Double?
 
     public init(_ health: PathHealth) { self.health = health }
 
@@ -10,6 +16,7 @@ public struct PathTracker: Equatable, Sendable {
     @discardableResult
     public mutating func record(success: Bool, rttMs: Double?, at now: Double, policy: HealthPolicy) -> Bool {
         if success {
+            if health.consecutiveSuccesses == 0 { recoveringSince = now }
             health.consecutiveSuccesses += 1
             health.consecutiveFailures = 0
             if let rtt = rttMs {
@@ -18,6 +25,7 @@ public struct PathTracker: Equatable, Sendable {
         } else {
             health.consecutiveFailures += 1
             health.consecutiveSuccesses = 0
+            recoveringSince = nil
         }
         health.lastCheck = now
         let old = health.state
@@ -30,7 +38,50 @@ public struct PathTracker: Equatable, Sendable {
         case .up, .degraded:
             if health.consecutiveFailures >= policy.failuresToFail { set(.down, now) }
         }
+        if old != health.state {
+            // the fast loop set the state: its figures replace the last full check's
+            if health.state == .down {
+                health.detail = "\(health.consecutiveFailures) fast probes in a row unanswered"
+                health.lossPct = 100
+                health.latencyMs = nil
+            } else {
+                health.detail = "\(health.consecutiveSuccesses) fast probes in a row answered"
+                health.lossPct = 0
+            }
+        }
         return old != health.state
+    }
+
+    /// True when `check` began before the state last changed, or, while this down path earns
+    /// its recovery, before the healthy run began: such a verdict describes the past.
+    public func isStale(_ check: PathCheck) -> Bool {
+        guard let started = check.startedAt else { return false }
+        if let since = health.since, started < since { return true }
+        if health.state == .down, let r = recoveringSince, started < r { return true }
+        return false
+    }
+
+    /// A full check's result, on a path the fast loop probes (`fastOwned`) or not. The fast
+    /// loop owns the state of what it probes: a check only adds figures, moves up ⇄ degraded,
+    /// or takes it down; it never dresses a down path in a good check's figures. Returns false
+    /// when the result was ignored.
+    @discardableResult
+    public mutating func absorb(check: PathCheck, fastOwned: Bool, at now: Double, policy: HealthPolicy) -> Bool {
+        if isStale(check) { return false }
+        guard fastOwned && check.verdict != .down else {
+            apply(check: check, at: now, policy: policy)
+            return true
+        }
+        guard health.state != .down else { return false }
+        health.lastCheck = now
+        health.lossPct = check.lossPct
+        health.detail = check.detail
+        health.handshakeAge = check.handshakeAge ?? health.handshakeAge
+        health.rxBytes = check.rxBytes ?? health.rxBytes
+        health.txBytes = check.txBytes ?? health.txBytes
+        if check.verdict == .degraded && health.state == .up { set(.degraded, now) }
+        if check.verdict == .up && health.state == .degraded { set(.up, now) }
+        return true
     }
 
     /// Applies a full check's verdict (k-of-n pings, HTTP, DNS, handshake).
@@ -45,6 +96,7 @@ public struct PathTracker: Equatable, Sendable {
         switch (health.state, check.verdict) {
         case (_, .down):
             health.consecutiveSuccesses = 0
+            recoveringSince = nil
             set(.down, now)
         case (.down, _):
             // recovery is the fast loop's call (it needs a long healthy run); a standby path
@@ -78,9 +130,12 @@ public struct PathCheck: Equatable, Sendable {
     public var detail: String?
     /// The path is a standby (no fast loop watches it).
     public var standby: Bool
+    /// Wall time the check began measuring (nil: unknown, never stale).
+    public var startedAt: Double?
 
     public init(verdict: Verdict, latencyMs: Double? = nil, lossPct: Double? = nil, handshakeAge: Int? = nil,
-                rxBytes: Int? = nil, txBytes: Int? = nil, detail: String? = nil, standby: Bool = false) {
+                rxBytes: Int? = nil, txBytes: Int? = nil, detail: String? = nil, standby: Bool = false, startedAt: Double? = nil) {
+        self.startedAt = startedAt
         self.verdict = verdict
         self.latencyMs = latencyMs
         self.lossPct = lossPct

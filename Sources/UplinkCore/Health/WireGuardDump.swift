@@ -1,6 +1,7 @@
-/// `wg show <if> dump`: the interface line (private key, public key, listen port, fwmark),
-/// then one line per peer: public key, preshared key, endpoint, allowed ips, latest
-/// handshake (Unix seconds, 0 = never), rx bytes, tx bytes, persistent keepalive.
+/// A WireGuard device's peers and counters, from `wg show <if> dump` (the interface line:
+/// private key, public key, listen port, fwmark; then per peer: public key, preshared key,
+/// endpoint, allowed ips, latest handshake in Unix seconds (0 = never), rx bytes, tx bytes,
+/// persistent keepalive) or from the cross-platform UAPI's `get=1` answer (see `init(uapi:)`).
 public struct WireGuardDump: Equatable, Sendable {
     public struct Peer: Equatable, Sendable {
         public var publicKey: String
@@ -50,5 +51,69 @@ public struct WireGuardDump: Equatable, Sendable {
     static func number(_ s: Substring) -> Int? {
         if s.hasPrefix("0x") { return Int(s.dropFirst(2), radix: 16) }
         return Int(s)
+    }
+
+    /// The answer of a userspace WireGuard (wireguard-go) to `get=1` on its UAPI socket:
+    /// `key=value` lines, keys in lowercase hex, a `public_key` line starting each peer, and
+    /// `errno=N` last. Unknown keys are ignored, as the protocol asks.
+    public init(uapi text: String) throws(UplinkError) {
+        publicKey = ""
+        listenPort = 0
+        fwmark = nil
+        peers = []
+        var current: Peer? = nil
+        var errno: Int? = nil
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            guard let eq = line.firstIndex(of: "=") else { throw UplinkError(.parseError, "wireguard UAPI line without '='") }
+            let key = line[..<eq], value = line[line.index(after: eq)...]
+            func int() throws(UplinkError) -> Int {
+                guard let n = Int(value), n >= 0 else { throw UplinkError(.parseError, "wireguard UAPI \(key) is not a count") }
+                return n
+            }
+            switch key {
+            case "public_key":
+                guard let k = Self.hexKey(value) else { throw UplinkError(.parseError, "wireguard UAPI public_key is not 64 hex digits") }
+                if let c = current { peers.append(c) }
+                guard peers.count < Self.maximumPeers else { throw UplinkError(.parseError, "wireguard UAPI lists over \(Self.maximumPeers) peers") }
+                current = Peer(publicKey: k, endpoint: nil, allowedIPs: [], latestHandshake: 0, rxBytes: 0, txBytes: 0, keepalive: nil)
+            case "private_key":
+                // the device's own public key, as `wg show` prints it; the private key is not kept
+                guard let k = Self.hexKey(value), let raw = Base64.decode(k) else { throw UplinkError(.parseError, "wireguard UAPI private_key is not 64 hex digits") }
+                publicKey = Base64.encode(X25519.publicKey(privateKey: raw))
+            case "listen_port": listenPort = try int()
+            case "fwmark": fwmark = UInt32(truncatingIfNeeded: try int())
+            case "endpoint": current?.endpoint = String(value)
+            case "allowed_ip": current?.allowedIPs.append(String(value))
+            case "last_handshake_time_sec": let n = try int(); current?.latestHandshake = n
+            case "rx_bytes": let n = try int(); current?.rxBytes = n
+            case "tx_bytes": let n = try int(); current?.txBytes = n
+            case "persistent_keepalive_interval": let n = try int(); current?.keepalive = n == 0 ? nil : n
+            case "errno": errno = try int()
+            default: continue
+            }
+        }
+        if let c = current { peers.append(c) }
+        guard let e = errno else { throw UplinkError(.parseError, "wireguard UAPI answer is cut short (no errno line)") }
+        guard e == 0 else { throw UplinkError(.ioError, "wireguard UAPI answered errno=\(e)") }
+    }
+
+    /// A key in the UAPI's hex, as base64 (the form `wg` and our configuration use).
+    static func hexKey(_ s: Substring) -> String? {
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+        }
+        let u = Array(s.utf8)
+        guard u.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        for i in stride(from: 0, to: 64, by: 2) {
+            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            bytes.append(hi << 4 | lo)
+        }
+        return WireGuardKey(bytes: bytes).base64
     }
 }

@@ -43,4 +43,10 @@ public enum InterfaceNaming {
                 || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "_")
         }
     }
+
+    /// A Linux device name as the kernel accepts it: 1–15 bytes, no '/', ':' or whitespace, not . or ..
+    public static func isValidDeviceName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 15 && s != "." && s != ".."
+            && s.utf8.allSatisfy { $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") && $0 != UInt8(ascii: ":") }
+    }
 }

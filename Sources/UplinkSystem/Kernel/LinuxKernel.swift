@@ -183,8 +183,10 @@ public struct LinuxKernel: Sendable {
         return (try? Command.run("conntrack", ["-D", "--reply-dst", address], timeout: 5))?.status == 0
     }
 
-    /// `wg show DEV dump`, parsed.
+    /// A WireGuard device's peers and counters: through the UAPI socket of a userspace
+    /// WireGuard (no process), else from `wg show DEV dump` (kernel WireGuard).
     public func dump(_ device: String) -> WireGuardDump? {
+        if let r = WireGuardUAPI.get(device) { return try? r.get() }
         guard let r = try? Command.run("wg", ["show", device, "dump"], timeout: 3), r.ok else { return nil }
         return try? WireGuardDump(parsing: r.output)
     }

@@ -55,26 +55,3 @@ public enum HTTPProbe {
 
     public static func host(_ url: String) -> String? { hostPort(url)?.0 }
 }
-
-extension HTTPProbe {
-    /// The same probe in a short-lived child (`wgctl uplink probe-http`): the daemon never
-    /// maps libcurl and its TLS libraries, and a request that hangs is killed with the child.
-    public static func getInChild(url: String, device: String?, resolved: IPAddress? = nil, timeout: Double) -> Result {
-        var args = ["uplink", "probe-http", "--url", url, "--timeout", String(timeout)]
-        if let device { args += ["--device", device] }
-        if let resolved { args += ["--resolve", resolved.description] }
-        guard let r = try? Command.run("/proc/self/exe", args, timeout: timeout + 2), !r.timedOut else {
-            return Result(error: "HTTP probe did not finish within \(Int(timeout + 2)) s")
-        }
-        guard let v = try? JSON.parse(r.output) else { return Result(error: "HTTP probe failed: \(r.errorText)") }
-        return Result(status: v["status"]?.intValue.map { Int($0) }, totalMs: v["total_ms"]?.doubleValue, error: v["error"]?.stringValue)
-    }
-
-    public static func json(_ r: Result) -> JSONValue {
-        var o = JSONObject()
-        o.set("status", r.status)
-        o.set("total_ms", r.totalMs)
-        o.set("error", r.error)
-        return o.value
-    }
-}

@@ -15,12 +15,19 @@ public final class ICMPSocket {
         public var source: IPAddress
         public var sequence: UInt16
         public var rttMs: Double
+        /// An echo reply, or a router's error about the request (only with `ttl`).
+        public var kind: ICMPMessage.Kind = .echoReply
     }
+
+    /// Errors from routers are read too (the socket was opened with a TTL).
+    private let routerErrors: Bool
 
     /// `dontFragment` sets DF so an oversized echo fails instead of being fragmented (MTU checks).
     /// `mark` sets SO_MARK: with mwan3, its default-routing mark keeps the echo out of mwan3's
     /// policies (as mwan3track does), so a WAN held out of use can still be probed.
-    public init(device: String?, dontFragment: Bool = false, mark: UInt32? = nil) throws(UplinkError) {
+    /// `ttl` limits the hops a request may take; a router where it runs out answers with time
+    /// exceeded (or unreachable), and those answers are read too (a tunnel's first hop).
+    public init(device: String?, dontFragment: Bool = false, mark: UInt32? = nil, ttl: Int? = nil) throws(UplinkError) {
         let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMP))
         if fd < 0 { throw UplinkError(.ioError, "cannot open an ICMP socket (needs root): \(errnoText())") }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
@@ -35,9 +42,14 @@ public final class ICMPSocket {
             close(fd)
             throw UplinkError(.ioError, "cannot mark a probe socket: \(e)")
         }
-        // receive echo replies only (ICMP_FILTER is a mask of types to drop)
-        var filter: UInt32 = ~(UInt32(1) << 0)
+        // receive echo replies only, and with a TTL time exceeded / unreachable (ICMP_FILTER
+        // is a mask of types to drop)
+        var filter: UInt32 = ~(UInt32(1) << 0 | (ttl == nil ? 0 : UInt32(1) << 3 | UInt32(1) << 11))
         _ = setsockopt(fd, Int32(SOL_RAW), 1, &filter, socklen_t(4))
+        if var t = ttl.map(Int32.init) {
+            _ = setsockopt(fd, Int32(IPPROTO_IP), IP_TTL, &t, socklen_t(4))
+        }
+        routerErrors = ttl != nil
         if dontFragment {
             var mode: Int32 = 2 // IP_PMTUDISC_DO
             _ = setsockopt(fd, Int32(IPPROTO_IP), 10 /* IP_MTU_DISCOVER */, &mode, socklen_t(4))
@@ -83,17 +95,11 @@ public final class ICMPSocket {
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             let now = Clock.monotonic()
-            guard n >= 20 else { continue }
-            let ihl = Int(buf[0] & 0x0F) * 4
-            guard n >= ihl + 16, buf[ihl] == 0 else { continue }
-            let id = UInt16(buf[ihl + 4]) << 8 | UInt16(buf[ihl + 5])
-            let seq = UInt16(buf[ihl + 6]) << 8 | UInt16(buf[ihl + 7])
-            var got: UInt64 = 0
-            for i in 0..<8 { got = got << 8 | UInt64(buf[ihl + 8 + i]) }
-            guard id == identifier, got == nonce, let s = sent.removeValue(forKey: seq) else { continue }
-            let src = UInt32(buf[12]) << 24 | UInt32(buf[13]) << 16 | UInt32(buf[14]) << 8 | UInt32(buf[15])
-            guard src == s.target else { continue }
-            out.append(Reply(source: .v4(src), sequence: seq, rttMs: (now - s.at) * 1000))
+            guard let m = ICMPMessage.parse(Array(buf[0..<n])), m.identifier == identifier,
+                  m.kind == .echoReply ? m.nonce == nonce : routerErrors && (m.nonce == nil || m.nonce == nonce),
+                  let s = sent[m.sequence], m.target == s.target else { continue }
+            sent[m.sequence] = nil
+            out.append(Reply(source: .v4(m.source), sequence: m.sequence, rttMs: (now - s.at) * 1000, kind: m.kind))
         }
         return out
     }

@@ -1,0 +1,52 @@
+/// An IPv4 ICMP packet read from a raw socket (IP header included) that concerns one of our
+/// echo requests: the echo reply itself, or a router's error about it (time exceeded,
+/// destination unreachable), which quotes our request's IP header and first bytes.
+public struct ICMPMessage: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case echoReply
+        /// TTL ran out at `source` (type 11): it is the hop that forwarded our request.
+        case timeExceeded
+        /// `source` could not forward it (type 3, with its code).
+        case unreachable(code: UInt8)
+    }
+
+    public var kind: Kind
+    /// Who sent this packet: the echoing host, or the router that reports the error.
+    public var source: UInt32
+    /// Destination of our request (for an echo reply, its source).
+    public var target: UInt32
+    public var identifier: UInt16
+    public var sequence: UInt16
+    /// The first 8 payload bytes of our request, when the packet carries them.
+    public var nonce: UInt64?
+
+    /// Nil for anything that is not an echo reply or an error about an echo request.
+    public static func parse(_ b: [UInt8]) -> ICMPMessage? {
+        guard b.count >= 20, b[0] >> 4 == 4 else { return nil }
+        let ihl = Int(b[0] & 0x0F) * 4
+        guard ihl >= 20, b.count >= ihl + 8 else { return nil }
+        let source = be32(b, 12)
+        let type = b[ihl], code = b[ihl + 1]
+        switch type {
+        case 0:
+            return ICMPMessage(kind: .echoReply, source: source, target: source, identifier: be16(b, ihl + 4),
+                               sequence: be16(b, ihl + 6), nonce: b.count >= ihl + 16 ? be64(b, ihl + 8) : nil)
+        case 3, 11:
+            // the quoted request: its IP header, then its ICMP header (8 bytes), then payload
+            let inner = ihl + 8
+            guard b.count >= inner + 20, b[inner] >> 4 == 4, b[inner + 9] == 1 else { return nil }
+            let ihl2 = Int(b[inner] & 0x0F) * 4
+            let icmp = inner + ihl2
+            guard ihl2 >= 20, b.count >= icmp + 8, b[icmp] == 8 else { return nil }
+            return ICMPMessage(kind: type == 11 ? .timeExceeded : .unreachable(code: code), source: source,
+                               target: be32(b, inner + 16), identifier: be16(b, icmp + 4), sequence: be16(b, icmp + 6),
+                               nonce: b.count >= icmp + 16 ? be64(b, icmp + 8) : nil)
+        default:
+            return nil
+        }
+    }
+
+    static func be16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) << 8 | UInt16(b[i + 1]) }
+    static func be32(_ b: [UInt8], _ i: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(b[i + $1]) } }
+    static func be64(_ b: [UInt8], _ i: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(b[i + $1]) } }
+}
