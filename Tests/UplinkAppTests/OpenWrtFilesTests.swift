@@ -43,7 +43,7 @@ import UplinkSystem
         #expect(Set(reads).union(writes) == methods)
         #expect(Set(reads).isDisjoint(with: writes))
         #expect(Set(writes) == UplinkAppRPCD.writeMethods)
-        // the LuCI package installs the same file (a link, so the two cannot drift)
+        // the LuCI package ships the same file (a copy: a link would dangle in a LuCI package build)
         let luci = try UplinkCoreJSON.parse(repo + "/luci-app-wireguard-uplink/root/usr/share/rpcd/acl.d/luci-app-wireguard-uplink.json")
         #expect(luci == v)
     }

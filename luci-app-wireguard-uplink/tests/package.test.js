@@ -60,7 +60,50 @@ test('ACL: reads are list, status and test; no method is both', () => {
 	assert.deepEqual([ ...writeM ].sort(), [ 'uplink_add', 'uplink_apply', 'uplink_failover', 'uplink_offer',
 		'uplink_remove', 'uplink_set_priority', 'uplink_withdraw' ]);
 	assert.equal(readM.filter(x => writeM.includes(x)).length, 0);
-	assert.deepEqual(group.read.uci, [ 'wireguard-uplink' ]);
+});
+
+/* rpcd's access check for a session (rpcd session.c): each ACL group grants, under "read" and
+ * under "write", scopes of objects to functions. "ubus" maps an object to its methods ("*"
+ * matches any); "uci" lists config names, readable with "read" and writable with "write";
+ * other scopes ("file", "cgi-io") likewise. A read-only user holds "read" only. */
+function granted(grp, roles, scope, object, fn) {
+	for (const role of roles) {
+		const s = (grp[role] || {})[scope];
+		if (!s) continue;
+		if (Array.isArray(s)) {
+			if ((s.includes(object) || s.includes('*')) && (fn === role || scope !== 'uci')) return true;
+			continue;
+		}
+		for (const [ obj, fns ] of Object.entries(s)) {
+			const objOk = obj === object || (obj.endsWith('*') && object.startsWith(obj.slice(0, -1)));
+			if (objOk && (fns.includes(fn) || fns.includes('*'))) return true;
+		}
+	}
+	return false;
+}
+
+test('ACL as rpcd applies it: no role can read our config (it holds private keys); roles get exactly their methods', () => {
+	for (const roles of [ [ 'read' ], [ 'read', 'write' ] ]) {
+		assert.equal(granted(group, roles, 'uci', 'wireguard-uplink', 'read'), false, `${roles}: uci get wireguard-uplink`);
+		assert.equal(granted(group, roles, 'uci', 'wireguard-uplink', 'write'), false, `${roles}: uci set wireguard-uplink`);
+		assert.equal(granted(group, roles, 'ubus', 'uci', 'get'), false, `${roles}: ubus call uci get`);
+		assert.equal(granted(group, roles, 'ubus', 'file', 'read'), false, `${roles}: ubus call file read`);
+		for (const m of readM) assert.ok(granted(group, roles, 'ubus', OBJECT, m), `${roles}: ${m}`);
+	}
+	for (const m of writeM) {
+		assert.equal(granted(group, [ 'read' ], 'ubus', OBJECT, m), false, `read-only: ${m}`);
+		assert.ok(granted(group, [ 'read', 'write' ], 'ubus', OBJECT, m), `write: ${m}`);
+	}
+	// the checker itself: the ACL main had (uci read granted) is caught
+	const old = { read: { ubus: { [OBJECT]: readM }, uci: [ 'wireguard-uplink' ] } };
+	assert.equal(granted(old, [ 'read' ], 'uci', 'wireguard-uplink', 'read'), true);
+});
+
+test('ACL: the package ships a real file, byte for byte the one in rpcd/ (a link would dangle in a LuCI build)', () => {
+	assert.ok(fs.lstatSync(ACL).isFile() && !fs.lstatSync(ACL).isSymbolicLink(), 'a regular file');
+	assert.equal(fs.readFileSync(ACL, 'utf8'), fs.readFileSync(path.join(REPO, 'rpcd', 'luci-app-wireguard-uplink.json'), 'utf8'));
+	for (const f of fs.readdirSync(APP, { recursive: true }))
+		assert.ok(!fs.lstatSync(path.join(APP, f)).isSymbolicLink(), `no link in the package: ${f}`);
 });
 
 test('view: current LuCI view API, no footer buttons, only the requires the harness fakes', () => {
