@@ -45,6 +45,27 @@ import Testing
         }
     }
 
+    /// The seeds' hub-and-spoke mesh: the hub's peer entry owns a /16 summary, a spoke's a /32
+    /// inside it. WireGuard routes by longest prefix, so a datagram from the spoke's address is
+    /// the spoke's: it can never pass as the hub's, and the hub cannot speak from it either.
+    @Test func senderIsAttributedByLongestPrefixAsWireGuardRoutes() {
+        let hubKey = Self.keyA, spokeKey = Self.keyB
+        let mesh = [MeshPeer(interface: "wg_mesh", publicKey: hubKey.base64, allowedIPs: [IPPrefix("10.8.0.0/16")!]),
+                    MeshPeer(interface: "wg_mesh", publicKey: spokeKey.base64, allowedIPs: [IPPrefix("10.8.3.7/32")!]),
+                    MeshPeer(interface: "wg_other", publicKey: Self.server.base64, allowedIPs: [IPPrefix("10.8.5.0/24")!])]
+        #expect(GossipValidator.owner(of: IPAddress("10.8.3.7")!, on: "wg_mesh", among: mesh)?.publicKey == spokeKey.base64)
+        #expect(GossipValidator.owner(of: IPAddress("10.8.9.1")!, on: "wg_mesh", among: mesh)?.publicKey == hubKey.base64)
+        #expect(GossipValidator.owner(of: IPAddress("10.8.5.1")!, on: "wg_mesh", among: mesh)?.publicKey == hubKey.base64, "another interface's peers do not count")
+        #expect(GossipValidator.owner(of: IPAddress("10.9.0.1")!, on: "wg_mesh", among: mesh) == nil)
+        var v = GossipValidator(meshPeers: mesh, trust: TrustPolicy())
+        // the spoke, from its own /32, claiming the hub's key (the message is signed by nothing
+        // but the route it came in on): rejected; the hub from inside its /16: accepted
+        #expect(reason(v.accept(offer("hub", key: hubKey), interface: "wg_mesh", source: IPAddress("10.8.3.7")!, now: now)) == "source")
+        #expect(reason(v.accept(offer("hub", key: hubKey, seq: 11), interface: "wg_mesh", source: IPAddress("10.8.0.1")!, now: now)) == "accepted")
+        #expect(reason(v.accept(offer("spoke", key: spokeKey), interface: "wg_mesh", source: IPAddress("10.8.3.7")!, now: now)) == "accepted")
+        #expect(reason(v.accept(offer("spoke", key: spokeKey, seq: 11), interface: "wg_mesh", source: IPAddress("10.8.0.9")!, now: now)) == "source")
+    }
+
     @Test func aGenuineOfferIsAcceptedOnce() {
         var v = GossipValidator(meshPeers: peers, trust: TrustPolicy())
         let r = v.accept(offer(), interface: "wg_mesh", source: IPAddress("10.255.0.1")!, now: now)
@@ -63,12 +84,13 @@ import Testing
         ("from the future", "A", "A", "10.255.0.1", "wg_mesh", 20, -600.0, "future"),
         ("not a mesh interface", "A", "A", "10.255.0.1", "lan", 20, 0.0, "not_mesh"),
         ("replay of an older seq", "A", "A", "10.255.0.1", "wg_mesh", 5, 0.0, "replay"),
+        ("a key that is no peer of the mesh interface", "A", "X", "10.255.0.1", "wg_mesh", 20, 0.0, "unknown_key"),
     ])
     func hostileOffersAreRejectedByReason(_ what: String, peer: String, key: String, source: String, iface: String,
                                           seq: Int, age: Double, expected: String) {
         var v = GossipValidator(meshPeers: peers, trust: TrustPolicy())
         #expect(reason(v.accept(offer(seq: 10), interface: "wg_mesh", source: IPAddress("10.255.0.1")!, now: now)) == "accepted")
-        let k = key == "A" ? Self.keyA : Self.keyB
+        let k = key == "A" ? Self.keyA : key == "B" ? Self.keyB : Self.server
         #expect(reason(v.accept(offer(peer, key: k, seq: UInt64(seq), age: age), interface: iface, source: IPAddress(source)!, now: now)) == expected, "\(what)")
         // A's binding and seq are untouched
         #expect(v.bindings[Self.keyA.base64] == "A")

@@ -85,7 +85,8 @@ public struct GossipValidator: Sendable {
             if ownKeys.contains(key) { return .failure(RejectionError(.selfOrigin)) }
             return .failure(RejectionError(meshPeers.contains { $0.interface == interface } ? .unknownKey : .notMesh))
         }
-        guard peer.allowedIPs.contains(where: { $0.contains(source) }) else { return .failure(RejectionError(.source)) }
+        // the datagram came from whichever peer WireGuard routes its source to: it must be the key it claims
+        guard Self.owner(of: source, on: interface, among: meshPeers)?.publicKey == key else { return .failure(RejectionError(.source)) }
         // rate limit per sender (token bucket), before any state changes
         var b = buckets[key] ?? (Self.perSenderRate, now)
         b.tokens = min(Self.perSenderRate, b.tokens + (now - b.at) * Self.perSenderRate)
@@ -110,6 +111,19 @@ public struct GossipValidator: Sendable {
         lastSeq[key] = h.seq
         bindings[key] = h.peer.rawValue
         return .success(Accepted(message: message, peer: peer, trusted: trusted))
+    }
+
+    /// The peer WireGuard attributes `source` to on `interface`: the one whose allowed IPs hold
+    /// the longest prefix containing it (cryptokey routing), so a spoke's /32 inside a hub's /16
+    /// is the spoke's, and the hub cannot be impersonated from it, nor the spoke by the hub.
+    public static func owner(of source: IPAddress, on interface: String, among peers: [MeshPeer]) -> MeshPeer? {
+        var best: (peer: MeshPeer, length: Int)? = nil
+        for p in peers where p.interface == interface {
+            for prefix in p.allowedIPs where prefix.contains(source) && prefix.length > (best?.length ?? -1) {
+                best = (p, prefix.length)
+            }
+        }
+        return best?.peer
     }
 
     public struct RejectionError: Error, Sendable {
