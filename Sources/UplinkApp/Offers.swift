@@ -143,6 +143,13 @@ extension UplinkService {
         guard let g = grant else {
             throw UplinkError(.timeout, "\(peer) did not answer the request within \(settings.grantTimeout) s (its daemon refuses untrusted consumers, or is not running)")
         }
+        // the router's own networks: its interfaces' (stale devices of removed uplinks aside)
+        // and every configured uplink's address
+        let local = LinuxKernel().localPrefixes(skipping: { $0.hasPrefix(LinuxPlan.devicePrefix) })
+            + snap.configuration.uplinks.flatMap(\.addresses)
+        if let why = GrantCheck.problem(address: g.address, gateway: g.gateway, dns: g.dns, mtu: g.mtu, local: local) {
+            throw UplinkError(.badGrant, "refusing the grant from \(peer): \(why); nothing was installed")
+        }
         var req = AddRequest(peer: peer, endpoint: offer.endpoint, publicKey: g.publicKey, addresses: [g.address],
                              priority: priority, weight: weight)
         req.keyPair = pair

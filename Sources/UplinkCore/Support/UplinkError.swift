@@ -12,6 +12,7 @@ public struct UplinkError: Error, Equatable, Sendable, CustomStringConvertible {
         case ioError = "io_error"
         case noOffer = "no_offer"
         case untrusted = "untrusted"
+        case badGrant = "bad_grant"
         case unsupported = "unsupported"
         case commandFailed = "command_failed"
         case timeout = "timeout"

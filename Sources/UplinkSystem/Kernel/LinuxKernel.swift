@@ -183,6 +183,23 @@ public struct LinuxKernel: Sendable {
         return (try? Command.run("conntrack", ["-D", "--reply-dst", address], timeout: 5))?.status == 0
     }
 
+    /// Every prefix configured on this machine's interfaces (`ip -j address show`), except on
+    /// `skipping` devices; empty when it cannot be read.
+    public func localPrefixes(skipping skip: (String) -> Bool = { _ in false }) -> [IPPrefix] {
+        guard let r = try? Command.run("ip", ["-j", "address", "show"], timeout: 3), r.ok,
+              let v = try? JSON.parse(r.output), let links = v.arrayValue else { return [] }
+        var out: [IPPrefix] = []
+        for l in links {
+            guard let name = l["ifname"]?.stringValue, !skip(name) else { continue }
+            for a in l["addr_info"]?.arrayValue ?? [] {
+                guard let local = a["local"]?.stringValue, let ip = IPAddress(local),
+                      let len = a["prefixlen"]?.intValue, len >= 0, len <= Int64(ip.bitCount) else { continue }
+                out.append(IPPrefix(address: ip, length: Int(len)))
+            }
+        }
+        return out
+    }
+
     /// A WireGuard device's peers and counters: through the UAPI socket of a userspace
     /// WireGuard (no process), else from `wg show DEV dump` (kernel WireGuard).
     public func dump(_ device: String) -> WireGuardDump? {

@@ -218,6 +218,7 @@ var BACKEND_CODES = {
 	io_error: 'A file could not be read or written.',
 	no_offer: 'That peer has no current offer.',
 	untrusted: 'The offer did not come from a trusted mesh peer.',
+	bad_grant: 'The provider granted an address this router cannot use safely; nothing was installed.',
 	unknown_method: 'The installed backend does not support this action yet.',
 	invalid_json: 'The backend could not read the request.'
 };
