@@ -107,7 +107,10 @@ extension UplinkCommand {
 
         func run() throws {
             let sent = WakeSocket.send(([action] + rest).joined(separator: " "), to: common.paths.wakeSocket)
+            // exit 1 when nobody listens: the init script starts the daemon then
             if !sent && !common.json { Output.err("no daemon is listening on \(common.paths.wakeSocket)") }
+            if common.json { print(JSON.serialize(.object([("success", .bool(sent)), ("delivered", .bool(sent))]))) }
+            if !sent { throw ExitCode(1) }
         }
     }
 }

@@ -33,6 +33,7 @@ import UplinkSystem
     func scenario(_ name: String) throws {
         if let why = Self.missing {
             #expect(!Self.required, "lab prerequisites missing: \(why)")
+            print("SKIPPED lab scenario \(name): \(why) (LAB_REQUIRED=0 allowed it)")
             return
         }
         let env = "LAB_PREFIX=wgt WGCTL_BIN=\(Self.repo)/.build/debug/wgctl"

@@ -13,6 +13,29 @@ import UplinkSystem
         }
     }
 
+    /// The init script's reload under busybox ash (as on the router), with procd's helpers
+    /// stubbed to record what it decides: (enabled, a daemon listening) → what it does.
+    @Test(arguments: [("1", true, "notify reload"), ("1", false, "notify reload; start"), ("0", true, "stop"), ("0", false, "stop")])
+    func initScriptReloadDoesWhatAnAdministratorExpects(enabled: String, listening: Bool, expected: String) throws {
+        let f = try FixtureRoot()
+        let log = f.root + "/calls"
+        let fake = f.root + "/fake-wgctl"
+        try Files.writeAtomically(fake, Array("#!/bin/sh\nshift; printf '%s; ' \"$*\" >> \(log)\n\(listening ? "exit 0" : "exit 1")\n".utf8), newMode: 0o755)
+        let stubs = """
+        config_load() { :; }
+        config_get_bool() { eval "$1=\(enabled)"; }
+        start() { printf 'start; ' >> \(log); }
+        stop() { printf 'stop; ' >> \(log); }
+        restart() { printf 'restart; ' >> \(log); }
+        """
+        let script = "\(stubs)\n. \(repo)/openwrt/etc/init.d/wireguard-uplink\nPROG=\(fake)\nreload_service\necho rc=$?"
+        let r = try Command.run("busybox", ["ash", "-c", script])
+        #expect(r.output.contains("rc=0"), "\(r.output) \(r.errorText)")
+        let got = (try Files.read(log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(got == expected + "; ",
+                "enabled \(enabled), daemon \(listening ? "listening" : "absent"): \(got)")
+    }
+
     @Test(arguments: [("ifdown", "wan", "eth1", "uplink notify ifdown wan eth1"),
                       ("disconnected", "wan", "", "uplink notify disconnected wan"),
                       ("connected", "wu_nodea_eynh", "wu_nodea_eynh", "uplink notify connected wu_nodea_eynh wu_nodea_eynh"),
