@@ -18,11 +18,8 @@ while let first = argv.first, first.hasPrefix("--root") {
     }
 }
 
-// the default node id (offers name this router by it): the host name, made a valid peer id
-if let raw = try? Files.read("/proc/sys/kernel/hostname", limit: 256) {
-    let name = String(decoding: raw.filter { $0 != 0x0A }, as: UTF8.self)
-    if let id = try? PeerID(validating: String(name.prefix(64))) { Settings.hostName = id.rawValue }
-}
+// the default node id (offers name this router by it): unique out of the box (NodeIdentity)
+Settings.hostName = HostIdentity.defaultNodeID(root: getenv("WGCTL_ROOT").map { String(cString: $0) } ?? "/")
 
 do {
     var command = try Wgctl.parseAsRoot(argv)

@@ -26,7 +26,7 @@ import UplinkSystem
 
     static let scenarios = [
         "silent-wan-failure", "carrier-loss", "provider-wan-failure", "failback-hysteresis",
-        "endpoint-udp-off-tunnels", "test-names-layer", "offers-zero-touch", "mesh-security", "mwan3-enforcement", "manual-provider-restart",
+        "endpoint-udp-off-tunnels", "test-names-layer", "offers-zero-touch", "mesh-security", "mwan3-enforcement", "manual-provider-restart", "stock-node-ids",
     ]
 
     @Test(arguments: scenarios)

@@ -37,7 +37,7 @@ public struct Settings: Equatable, Sendable {
     public var gossipPort = 51899
     public var trustedKeysDir = "/etc/secubox/trusted_peers"
     public var trustedPeers: [String] = []
-    /// This router's id in the mesh (offers name it); the host name when unset.
+    /// This router's id in the mesh (offers name it); unset: `NodeIdentity`'s unique default.
     public var nodeID = Settings.hostName
     /// How long `add` without flags waits for the provider's grant.
     public var grantTimeout = 5
