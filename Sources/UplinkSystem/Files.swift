@@ -34,13 +34,22 @@ public enum Files {
         }
     }
 
-    /// Removes our temporary files (`.<name>.wgu-XXXXXX`) older than `age` seconds.
-    public static func removeStaleTemporaries(in dir: String, olderThan age: Double) {
-        guard let d = opendir(dir) else { return }
+    /// The names in a directory, `.` and `..` left out (empty when it cannot be read).
+    public static func entries(in dir: String) -> [String] {
+        guard let d = opendir(dir) else { return [] }
         defer { closedir(d) }
-        let now = Clock.now()
+        var out: [String] = []
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            if name != "." && name != ".." { out.append(name) }
+        }
+        return out
+    }
+
+    /// Removes our temporary files (`.<name>.wgu-XXXXXX`) older than `age` seconds.
+    public static func removeStaleTemporaries(in dir: String, olderThan age: Double) {
+        let now = Clock.now()
+        for name in entries(in: dir) {
             guard name.hasPrefix("."), name.contains(".wgu-") else { continue }
             let path = dir + "/" + name
             if let m = mtime(path), now - (Double(m.0) + Double(m.1) / 1e9) >= age { unlink(path) }

@@ -1,4 +1,3 @@
-import Glibc
 import UplinkCore
 
 /// Reads what `NodeIdentity` decides from: SecuBox's node id file (under the root, so tests
@@ -14,16 +13,10 @@ public enum HostIdentity {
         }
         let base = root.hasSuffix("/") ? root : root + "/"
         func interfaces() -> [NodeIdentity.Interface] {
-            var out: [NodeIdentity.Interface] = []
-            guard let d = opendir("/sys/class/net") else { return out }
-            defer { closedir(d) }
-            while let e = readdir(d) {
-                let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-                guard !name.hasPrefix("."), text("/sys/class/net/\(name)/type") == "1",
-                      let mac = text("/sys/class/net/\(name)/address") else { continue }
-                out.append(.init(name: name, mac: mac, permanent: text("/sys/class/net/\(name)/addr_assign_type") == "0"))
+            Files.entries(in: "/sys/class/net").compactMap { name in
+                guard text("/sys/class/net/\(name)/type") == "1", let mac = text("/sys/class/net/\(name)/address") else { return nil }
+                return .init(name: name, mac: mac, permanent: text("/sys/class/net/\(name)/addr_assign_type") == "0")
             }
-            return out
         }
         return NodeIdentity.choose(secubox: text(base + secuboxNodeIDFile), hostName: text("/proc/sys/kernel/hostname"), interfaces: interfaces)
     }

@@ -78,7 +78,7 @@ public struct WireGuardDump: Equatable, Sendable {
                 current = Peer(publicKey: k, endpoint: nil, allowedIPs: [], latestHandshake: 0, rxBytes: 0, txBytes: 0, keepalive: nil)
             case "private_key":
                 // the device's own public key, as `wg show` prints it; the private key is not kept
-                guard let k = Self.hexKey(value), let raw = Base64.decode(k) else { throw UplinkError(.parseError, "wireguard UAPI private_key is not 64 hex digits") }
+                guard let raw = Self.hexKeyBytes(value) else { throw UplinkError(.parseError, "wireguard UAPI private_key is not 64 hex digits") }
                 publicKey = Base64.encode(X25519.publicKey(privateKey: raw))
             case "listen_port": listenPort = try int()
             case "fwmark": fwmark = UInt32(truncatingIfNeeded: try int())
@@ -98,7 +98,10 @@ public struct WireGuardDump: Equatable, Sendable {
     }
 
     /// A key in the UAPI's hex, as base64 (the form `wg` and our configuration use).
-    static func hexKey(_ s: Substring) -> String? {
+    static func hexKey(_ s: Substring) -> String? { hexKeyBytes(s).map(Base64.encode) }
+
+    /// A key's 32 bytes from 64 lowercase hex digits.
+    static func hexKeyBytes(_ s: Substring) -> [UInt8]? {
         func nibble(_ c: UInt8) -> UInt8? {
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
@@ -114,6 +117,6 @@ public struct WireGuardDump: Equatable, Sendable {
             guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
             bytes.append(hi << 4 | lo)
         }
-        return WireGuardKey(bytes: bytes).base64
+        return bytes
     }
 }
