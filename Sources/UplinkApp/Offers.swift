@@ -99,7 +99,7 @@ extension UplinkService {
         let settings = snap.configuration.settings
         snap.tx.finish()
         if snap.configuration.uplink(for: peer) != nil {
-            throw UplinkError(.exists, "peer \(peer) is already an uplink (remove it first, or change it with 'priority')")
+            throw UplinkError(.exists, "peer \(peer) is already an uplink (remove it first, or change its priority)")
         }
         guard let offer = snap.state.offers[peer.rawValue], !offer.isExpired(at: Clock.now()) else {
             throw UplinkError(.noOffer, "no current offer from \(peer): is its daemon offering, and is it a peer of this router's mesh? (wgctl uplink list shows the offers heard); or give --endpoint, --public-key and --address")

@@ -42,7 +42,7 @@ extension UplinkService {
         }
         return try write { (edit, tx) throws(UplinkError) -> UplinkConfig in
             if edit.configuration.uplink(for: req.peer) != nil {
-                throw UplinkError(.exists, "peer \(req.peer) is already an uplink (remove it first, or change it with 'priority')")
+                throw UplinkError(.exists, "peer \(req.peer) is already an uplink (remove it first, or change its priority)")
             }
             var endpoint = req.endpoint
             var key = req.publicKey

@@ -60,13 +60,16 @@ extension UplinkService {
             u.enabled && [.up, .degraded].contains(snap.state.paths["uplink:\(u.peer.rawValue)"]?.state ?? .unknown)
         }.count
         if s.enabled && s.autoFailover && snap.state.daemonPID != nil && usable < s.minUplinks {
-            warnings.append("only \(usable) healthy uplink\(usable == 1 ? "" : "s") on standby, min_uplinks is \(s.minUplinks): add uplinks from the offers (wgctl uplink list)")
+            let have = usable == 0 ? "no healthy uplink is on standby" : "only \(usable) healthy uplink\(usable == 1 ? " is" : "s are") on standby"
+            warnings.append("\(have), fewer than min_uplinks (\(s.minUplinks)): add uplinks from the offers mesh peers make")
         }
         let backend = (try? BackendKind.choose(s, mwan3Present: snap.tx.exists("mwan3")))?.rawValue ?? "invalid"
         let active = activePath(snap, plan: plan, backend: backend)
         let decided = daemonPath(snap)
         let mwan3 = Mwan3Control(paths: paths)
         let held = backend == "mwan3" ? mwan3.loadHolds() : []
+        let problem = BackendKind(rawValue: backend).flatMap { BackendProblem.of($0, configured: s.backend, mwan3: mwan3.service()) }
+        if let problem { warnings.insert(problem.message, at: 0) }
 
         var out = JSONObject()
         out.set("success", true)
@@ -74,6 +77,7 @@ extension UplinkService {
         out.set("enabled", s.enabled)
         out.set("auto_failover", s.autoFailover)
         out.set("backend", backend)
+        out.set("backend_problem", problem?.json ?? .null)
         out.set("min_uplinks", s.minUplinks)
         out.set("check_interval", s.checkInterval)
         out.set("failover_timeout", s.failoverTimeout)
@@ -283,7 +287,9 @@ public enum ResultJSON {
             j.set("granted", o.granted)
             // a zero-touch grant already authorised the key: no instruction to follow
             let addr = u.addresses.map { $0.description }.joined(separator: ",")
-            j.set("authorize", o.granted ? nil : "on \(u.peer.rawValue): wg set <uplink-server-if> peer \(key) allowed-ips \(addr)")
+            // IFACE: the provider's WireGuard interface that listens on the endpoint's port
+            j.set("authorize", o.granted ? nil : "wg set IFACE peer \(key) allowed-ips \(addr)")
+            j.set("authorize_where", o.granted ? nil : "on \(u.peer.rawValue), with IFACE the WireGuard interface that listens on port \(u.endpoint.port)")
         }
         outcome(o, into: &j)
         return j.value

@@ -18,6 +18,20 @@ public protocol Mwan3Controlling: AnyObject {
     func runAndWait(_ action: Mwan3Hold.Action)
     func loadHolds() -> Set<String>
     func saveHolds(_ held: Set<String>) throws(UplinkError)
+    /// Whether mwan3 itself runs, as its init script judges it.
+    func service() -> Mwan3Service
+}
+
+/// mwan3's init script calls the service running while `/var/run/mwan3` exists (created on
+/// start, removed on stop); `/etc/init.d/mwan3 enable` links `/etc/rc.d/S..mwan3`.
+/// `enabledAtBoot` is nil where there is no `/etc/rc.d` (not an OpenWrt boot).
+public struct Mwan3Service: Equatable, Sendable {
+    public var running: Bool
+    public var enabledAtBoot: Bool?
+    public init(running: Bool, enabledAtBoot: Bool?) {
+        self.running = running
+        self.enabledAtBoot = enabledAtBoot
+    }
 }
 
 public final class Mwan3Control: Mwan3Controlling {
@@ -35,6 +49,14 @@ public final class Mwan3Control: Mwan3Controlling {
         guard let b = try? Files.read(paths.path("var/run/mwan3/iface_state/\(iface)"), limit: 256) else { return nil }
         let s = String(decoding: b, as: UTF8.self).trimmingNewlines()
         return s.isEmpty ? nil : s
+    }
+
+    public func service() -> Mwan3Service {
+        let rcd = paths.path("etc/rc.d")
+        let enabled: Bool? = Files.isDirectory(rcd)
+            ? Files.entries(in: rcd).contains { $0.hasPrefix("S") && $0.dropFirst(3) == "mwan3" && $0.dropFirst().prefix(2).allSatisfy(\.isNumber) }
+            : nil
+        return Mwan3Service(running: Files.isDirectory(paths.path("var/run/mwan3")), enabledAtBoot: enabled)
     }
 
     public var inFlight: Set<String> { Set(running.map(\.action.interface)) }

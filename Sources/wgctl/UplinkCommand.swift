@@ -145,7 +145,7 @@ struct UplinkCommand: ParsableCommand {
                     }
                     return """
                     \(head)
-                    Public key of this uplink; the provider must authorise it:
+                    Public key of this uplink; the provider must authorise it \(Output.text(v["authorize_where"])):
                       \(Output.text(v["public_key"]))
                       \(Output.text(v["authorize"]))
                     \(describeOutcome(v))

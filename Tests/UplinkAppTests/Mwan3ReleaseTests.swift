@@ -21,6 +21,7 @@ final class RecordingMwan3: Mwan3Controlling {
     }
     func loadHolds() -> Set<String> { real.loadHolds() }
     func saveHolds(_ held: Set<String>) throws(UplinkError) { try real.saveHolds(held) }
+    func service() -> Mwan3Service { real.service() }
 }
 
 struct Mwan3ReleaseTests {

@@ -67,4 +67,36 @@ import UplinkSystem
         #expect(sw >= 0.7, "mwan3 ifdown takes up to 0.73 s")
         #expect(abs(total - (detect + sw)) < 0.011)
     }
+
+    /// backend 'auto' picks mwan3 because its config exists; a stopped mwan3 switches nothing,
+    /// and status says so (code, words, first warning) instead of looking ready.
+    @Test func aStoppedMwan3IsSaidInStatus() throws {
+        let (f, iface) = try setUp()
+        let stopped = try f.service.status()
+        #expect(stopped["backend"]?.stringValue == "mwan3")
+        #expect(stopped["backend_problem"]?["code"]?.stringValue == "mwan3_not_running")
+        let words = try #require(stopped["backend_problem"]?["message"]?.stringValue)
+        #expect(words.contains("backend 'auto' chose mwan3") && words.contains("/etc/init.d/mwan3 start"))
+        #expect(stopped["warnings"]?.arrayValue?.first?.stringValue == words)
+        let human = try Wgctl.run(["--root", f.root, "uplink", "status"])
+        #expect(human.output.contains("mwan3 is not running"), "\(human.output)")
+
+        // running (its status directory exists) but not linked in /etc/rc.d: gone after a reboot
+        try mwan3State(f, iface, "online")
+        try Files.writeAtomically(f.paths.path("etc/rc.d/S50dnsmasq"), [])
+        #expect(try f.service.status()["backend_problem"]?["code"]?.stringValue == "mwan3_not_enabled")
+        try Files.writeAtomically(f.paths.path("etc/rc.d/S19mwan3"), [])
+        let fine = try f.service.status()
+        #expect(fine["backend_problem"] == .null)
+        let fineWarnings = fine["warnings"]?.arrayValue ?? []
+        #expect(!fineWarnings.contains { $0.stringValue?.contains("mwan3 is not") == true }, "\(fineWarnings)")
+    }
+
+    @Test func theLinuxBackendHasNoMwan3Problem() {
+        let stopped = Mwan3Service(running: false, enabledAtBoot: false)
+        #expect(BackendProblem.of(.linux, configured: .auto, mwan3: stopped) == nil)
+        let explicit = BackendProblem.of(.mwan3, configured: .mwan3, mwan3: stopped)
+        #expect(explicit?.code == .mwan3NotRunning && explicit?.message.contains("auto") == false)
+        #expect(BackendProblem.of(.mwan3, configured: .mwan3, mwan3: Mwan3Service(running: true, enabledAtBoot: nil)) == nil)
+    }
 }

@@ -52,11 +52,6 @@ import UplinkSystem
         #expect(got == expected)
     }
 
-    @Test func rpcdShimExecsWgctlRpcd() throws {
-        let text = String(decoding: try Files.read(repo + "/rpcd/luci.wireguard-dashboard") ?? [], as: UTF8.self)
-        #expect(text.contains("exec /usr/bin/wgctl rpcd \"$@\""))
-    }
-
     @Test func aclListsEveryMethodOnce() throws {
         let v = try UplinkCoreJSON.parse(repo + "/rpcd/luci-app-wireguard-uplink.json")
         let acl = v["luci-app-wireguard-uplink"]

@@ -75,8 +75,10 @@ wait_call() { lab_wait "$4" sh -c "awk -v t=$1 -v v=$2 -v i=$3 '\$1 > t && \$2 =
 secs() { python3 -c "print(round($2 - $1, 2))"; }
 hold=$(python3 -c "print(max(10, round(${LAB_FAILOVER_TIMEOUT:-3} / min(1.0, max(0.1, ${LAB_FAILOVER_TIMEOUT:-3} / 20)))) * min(1.0, max(0.1, ${LAB_FAILOVER_TIMEOUT:-3} / 20)))")
 
+mkdir -p "$MWAN3_LAB_STATE"   # mwan3 runs: its init script's test is this directory
 mwan3_daemon_start
 lab_wait 10 sh -c "grep -q 'started: backend mwan3' '$(lab_state)/logs/wgctl-daemon.log'" || fail "daemon is not on the mwan3 backend"
+! grep -q 'mwan3 is not running' "$(lab_state)/logs/wgctl-daemon.log" || fail "daemon calls a running mwan3 stopped"
 lab_wait 10 sh -c "grep -q 'wan:wan: unknown → up' '$(lab_state)/logs/wgctl-daemon.log'" || fail "WAN never came up in the daemon"
 [[ -z $(cat "$calls") ]] || fail "mwan3 commanded with every path healthy: $(cat "$calls")"
 stream_start
@@ -133,6 +135,16 @@ wait_call "$t4" ifup wan $(( ${hold%.*} + 10 )) || fail "respawned daemon never 
 d_resp=$(secs "$t4" "$(call_after "$t4" ifup wan)")
 python3 -c "import sys; sys.exit(0 if $d_resp <= $hold + 1.5 else 1)" || fail "WAN back ${d_resp} s after the respawn; hysteresis ${hold} s"
 note "kill -9 + respawn: WAN back in mwan3 ${d_resp} s after the respawn"
+
+# 5b. mwan3 stopped under the daemon (its status directory removed, as its stop does): the log
+# says nothing fails over, within one check interval; and says so again when mwan3 is back
+dlog="$(lab_state)/logs/wgctl-daemon.log"
+rm -rf "$MWAN3_LAB_STATE"
+lab_wait $(( ${LAB_CHECK_INTERVAL:-10} + 3 )) grep -q 'WARNING: .*mwan3 is not running' "$dlog" || fail "a stopped mwan3 is not said in the daemon's log"
+[[ $(lab_exec c "$WGCTL_BIN" --root "$root" uplink status --json | python3 -c 'import json,sys; print((json.load(sys.stdin)["backend_problem"] or {}).get("code"))') == mwan3_not_running ]] || fail "status does not say mwan3 is stopped"
+mkdir -p "$MWAN3_LAB_STATE/iface_state"
+lab_wait $(( ${LAB_CHECK_INTERVAL:-10} + 3 )) grep -q 'mwan3 runs again' "$dlog" || fail "mwan3's return is not said in the daemon's log"
+note "mwan3 stopped: said in the log and status within one check interval"
 
 # 6. stop while failed over: the hold goes back on the way out
 t5=$(now); lab_wan_silent_fail c

@@ -184,13 +184,13 @@ test('uplinkRow: display strings of a status entry', () => {
 });
 
 test('errorMessage: ubus status numbers in words', () => {
-	assert.match(logic.errorMessage(2), /invalid argument/);
-	assert.match(logic.errorMessage(3), /method not found.*update wireguard-uplink/);
-	assert.match(logic.errorMessage(4), /not found/);
-	assert.match(logic.errorMessage(5), /no data/);
-	assert.match(logic.errorMessage(6), /Permission denied/);
+	assert.match(logic.errorMessage(2), /ubus status 2.*wgctl uplink status/);
+	assert.match(logic.errorMessage(3), /does not know this action.*update wireguard-uplink/);
+	assert.match(logic.errorMessage(4), /not registered.*rpcd restart/);
+	assert.match(logic.errorMessage(5), /wgctl is missing or cannot run.*built for this router.*rpcd restart/);
+	assert.match(logic.errorMessage(6), /may not use this function/);
 	assert.match(logic.errorMessage(7), /did not answer in time/);
-	assert.match(logic.errorMessage(-1), /never reached the router/);
+	assert.match(logic.errorMessage(-1), /could not reach the router/);
 	assert.match(logic.errorMessage(0), /without any data/);
 	assert.equal(logic.errorMessage(42), 'The router answered with unknown status 42.');
 	assert.match(logic.errorMessage(NaN), /unreadable/);
@@ -240,8 +240,8 @@ test('errorMessage: backend replies and odd values', () => {
 });
 
 test('ubusStatusMessage', () => {
-	assert.match(logic.ubusStatusMessage(7), /timeout/);
-	assert.match(logic.ubusStatusMessage('3'), /method not found/);
+	assert.match(logic.ubusStatusMessage(7), /did not answer in time/);
+	assert.match(logic.ubusStatusMessage('3'), /does not know this action/);
 });
 
 test('isFailure / isUnsupported', () => {
@@ -260,7 +260,7 @@ test('outcome: one shape for every way a call ends', () => {
 	const n = logic.outcome(7);
 	assert.equal(n.ok, false);
 	assert.equal(n.code, 'ubus_7');
-	assert.match(n.message, /timeout/);
+	assert.match(n.message, /did not answer in time/);
 	const um = logic.outcome({ success: false, error: "unknown method 'uplink_offer'; known: ...", code: 'unknown_method' });
 	assert.equal(um.unsupported, true);
 	assert.equal(um.code, 'unknown_method');
@@ -322,7 +322,7 @@ test('testSummary', () => {
 	assert.match(logic.testSummary(Object.assign({}, TEST_RESULT, { failed_layer: null })).text, /tunnel layer/);
 	/* failed but no failing layer reported */
 	assert.equal(logic.testSummary({ success: true, peer_id: 'n', passed: false, layers: [] }).text, 'Uplink n failed the test.');
-	assert.match(logic.testSummary(3).text, /method not found/);
+	assert.match(logic.testSummary(3).text, /does not know this action/);
 	assert.match(logic.testSummary({ success: false, error: 'peer nodeZ is not an uplink', code: 'not_found' }).text, /nodeZ/);
 	assert.equal(logic.testSummary(null).passed, false);
 });
@@ -346,9 +346,55 @@ test('statusBar: failed over', () => {
 	assert.equal(bar.text, 'Default route: Uplink nodeB \u00b7 Failover: ACTIVE via nodeB \u00b7 Daemon: Running (pid 12151) \u00b7 Backend: mwan3 \u00b7 Worst-case detection: WAN \u2264 130 s \u00b7 uplinks \u2264 10 s');
 });
 
+test('statusBar: the colours follow the measured state (offline, degraded, stopped mwan3)', () => {
+	/* the WAN at 100 % loss, no uplink usable, nothing failed over: the router is offline */
+	const offline = Object.assign({}, STATUS_FAILOVER, { active_kind: 'wan', active_name: 'wan', active_path: 'wan:wan',
+		failover_active: false, active_source: 'mwan3', healthy_uplinks: 0,
+		uplinks: [ UPLINK_A, Object.assign({}, UPLINK_B, { state: 'down', active: false }) ] });
+	let by = Object.fromEntries(logic.statusBar(offline, NOW).items.map(i => [ i.id, i ]));
+	assert.equal(by.route.value, 'WAN wan (down)');
+	assert.equal(by.route.cls, 'wu-bad');
+	assert.equal(by.failover.value, 'Offline: no uplink is usable');
+	assert.equal(by.failover.cls, 'wu-bad');
+
+	/* the WAN is down but an uplink is up: about to switch, not fine */
+	by = Object.fromEntries(logic.statusBar(Object.assign({}, offline, { healthy_uplinks: 1 }), NOW).items.map(i => [ i.id, i ]));
+	assert.equal(by.failover.cls, 'wu-warn');
+
+	/* failed over to an uplink that died as well */
+	const dead = Object.assign({}, STATUS_FAILOVER, { uplinks: [ UPLINK_A, Object.assign({}, UPLINK_B, { state: 'down' }) ] });
+	by = Object.fromEntries(logic.statusBar(dead, NOW).items.map(i => [ i.id, i ]));
+	assert.equal(by.route.cls, 'wu-bad');
+	assert.match(by.failover.value, /Offline/);
+
+	/* a healthy WAN with every uplink down: standby, but nothing to fail over to */
+	const lonely = Object.assign({}, offline, { wans: [ Object.assign({}, STATUS_FAILOVER.wans[0], { state: 'up', active: true }) ] });
+	by = Object.fromEntries(logic.statusBar(lonely, NOW).items.map(i => [ i.id, i ]));
+	assert.equal(by.route.cls, 'wu-good');
+	assert.equal(by.failover.value, 'Standby, but no uplink is usable');
+	assert.equal(by.failover.cls, 'wu-warn');
+	const degraded = Object.assign({}, lonely, { wans: [ Object.assign({}, lonely.wans[0], { state: 'degraded' }) ] });
+	assert.equal(logic.statusBar(degraded, NOW).items[0].cls, 'wu-warn');
+
+	/* backend auto chose mwan3 but mwan3 is stopped: the backend tile and a banner say so, once */
+	const message = "mwan3 is not running: backend 'auto' chose mwan3 because /etc/config/mwan3 exists, so nothing fails over; start it with /etc/init.d/mwan3 start or set backend linux";
+	const stopped = Object.assign({}, lonely, { backend_problem: { code: 'mwan3_not_running', message: message },
+		warnings: [ message ].concat(STATUS_FAILOVER.warnings) });
+	by = Object.fromEntries(logic.statusBar(stopped, NOW).items.map(i => [ i.id, i ]));
+	assert.equal(by.backend.value, 'mwan3 (not running)');
+	assert.equal(by.backend.cls, 'wu-bad');
+	assert.equal(by.backend.title, message);
+	assert.equal(logic.backendProblem(stopped).message, message);
+	assert.deepEqual(logic.warnings(stopped), STATUS_FAILOVER.warnings, 'the banner carries it, not the list');
+	assert.equal(logic.backendProblem(STATUS_FAILOVER), null);
+	assert.equal(logic.backendProblem({ backend_problem: null }), null);
+	assert.equal(logic.backendProblem({ backend_problem: 'garbage' }), null);
+});
+
 test('statusBar: healthy, disabled, fresh install and garbage', () => {
 	const healthy = Object.assign({}, STATUS_FAILOVER, { active_kind: 'wan', active_name: 'wan', failover_active: false,
-		active_source: 'mwan3', detection: { uplink_tracking_s: 10, wan_tracking_s: { wan: 8, wanb: 9 }, daemon_s: 0.9 } });
+		active_source: 'mwan3', detection: { uplink_tracking_s: 10, wan_tracking_s: { wan: 8, wanb: 9 }, daemon_s: 0.9 },
+		wans: [ Object.assign({}, STATUS_FAILOVER.wans[0], { state: 'up', loss_pct: 0, active: true }) ] });
 	let by = Object.fromEntries(logic.statusBar(healthy, NOW).items.map(i => [ i.id, i ]));
 	assert.equal(by.route.value, 'WAN wan');
 	assert.equal(by.route.cls, 'wu-good');
@@ -428,6 +474,15 @@ test('ownOffer: absent means not offering', () => {
 	const one = logic.ownOffer({ offer: { offering: true, available: false, peer_id: 'gw', endpoint: 'e', consumers: 1 } });
 	assert.match(one.text, /1 peer uses it\)\. Currently announced as unavailable/);
 	assert.equal(logic.ownOffer({ offer: { offering: true } }).consumers, 0);
+});
+
+test('newWarnings: a change dialog shows only what the page does not already show', () => {
+	const page = logic.warnings(STATUS_FAILOVER);
+	const reply = { success: true, warnings: STATUS_FAILOVER.warnings.concat([ "uplink nodeC: endpoint 10.9.0.1 is reached through the tunnel itself" ]) };
+	assert.deepEqual(logic.newWarnings(reply, page), [ "uplink nodeC: endpoint 10.9.0.1 is reached through the tunnel itself" ]);
+	assert.deepEqual(logic.newWarnings({ warnings: STATUS_FAILOVER.warnings }, page), []);
+	assert.deepEqual(logic.newWarnings({ warnings: [ 'x', 'x', 3 ] }, undefined), [ 'x' ]);
+	assert.deepEqual(logic.newWarnings(null, page), []);
 });
 
 test('warnings: status warnings plus a damaged state file, deduplicated', () => {

@@ -40,6 +40,8 @@ public final class Daemon {
     /// mwan3's default-routing mark on the fast probes, so a held WAN can still be probed.
     var mwan3Mark: UInt32?
     var nextMwan3Check = Double.infinity
+    /// What keeps the backend from failing over (mwan3 stopped...), logged when it changes.
+    var backendProblem: BackendProblem?
     /// Uplinks whose WireGuard session was renewed while down: when, and how often in a row.
     var sessionRenewals: [String: (at: Double, count: Int)] = [:]
 
@@ -115,6 +117,7 @@ public final class Daemon {
         }
         nextFullCheck = Clock.monotonic()
         nextRound = Clock.monotonic()
+        checkBackend()
         if !held.isEmpty { log("mwan3: holding \(held.sorted().joined(separator: ", ")) out of use from a previous run until each is healthy for \(policy.failbackSeconds) s") }
         enforceMwan3()
     }
@@ -281,6 +284,7 @@ public final class Daemon {
             nextRound = now + policy.fastPeriod
         }
         if now >= nextFullCheck {
+            checkBackend()
             let jobs = specs.map { ($0, fast[$0.key] == nil) }
             if checks.start(jobs, settings: configuration.settings) {
                 nextFullCheck = now + policy.checkInterval

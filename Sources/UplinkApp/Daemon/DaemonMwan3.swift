@@ -16,6 +16,14 @@ extension Daemon {
 
     func mwan3Interface(_ spec: PathSpec) -> String { spec.kind == .wan ? spec.name : spec.device }
 
+    /// Logs when the backend can no longer fail over, and when it can again.
+    func checkBackend() {
+        let now = BackendProblem.of(backend, configured: configuration.settings.backend, mwan3: mwan3.service())
+        guard now != backendProblem else { return }
+        if let now { log("WARNING: \(now.message)") } else if backendProblem != nil { log("mwan3 runs again: failover is enforced") }
+        backendProblem = now
+    }
+
     func enforceMwan3() {
         guard backend == .mwan3 else {
             nextMwan3Check = .infinity

@@ -192,18 +192,18 @@ function uplinkRow(u, now) {
 /* ---- errors ---------------------------------------------------------- */
 
 var UBUS_STATUS = {
-	'-1': 'The request never reached the router (status -1): the connection failed or was refused.',
+	'-1': 'The page could not reach the router: the connection failed or was refused. Check that the router is up and reload the page.',
 	'0': 'The router answered without any data.',
-	'1': 'ubus rejected the call as an invalid command (status 1).',
-	'2': 'The backend refused the arguments or printed something that is not JSON (ubus status 2, invalid argument): check that wgctl runs on the router.',
-	'3': 'The installed backend does not know this method (ubus status 3, method not found): update wireguard-uplink on the router.',
-	'4': 'The backend object was not found (ubus status 4): is wireguard-uplink installed and rpcd restarted?',
-	'5': 'The backend returned no data (ubus status 5).',
-	'6': 'Permission denied (ubus status 6): your login may not use this function.',
-	'7': 'The backend did not answer in time (ubus status 7, timeout).',
-	'8': 'This operation is not supported (ubus status 8).',
-	'9': 'The backend failed with an unspecified error (ubus status 9).',
-	'10': 'The connection to ubus was lost (ubus status 10).'
+	'1': 'The router rejected the request as malformed (ubus status 1). Reload the page; if it persists, update wireguard-uplink.',
+	'2': 'The wireguard-uplink backend did not answer with data the page can read (ubus status 2): wgctl may be broken on this router. Run "wgctl uplink status" in a shell on the router to see why.',
+	'3': 'The installed wireguard-uplink does not know this action (ubus status 3): update wireguard-uplink on the router.',
+	'4': 'The wireguard-uplink backend is not registered (ubus status 4): install the wireguard-uplink package, then run /etc/init.d/rpcd restart.',
+	'5': 'The wireguard-uplink backend gave no answer (ubus status 5): wgctl is missing or cannot run on this router. Install the wireguard-uplink package built for this router, then run /etc/init.d/rpcd restart.',
+	'6': 'Your login may not use this function (ubus status 6): log in as a user with write access.',
+	'7': 'The router did not answer in time (ubus status 7). It may be busy; try again.',
+	'8': 'The router does not support this operation (ubus status 8).',
+	'9': 'The router failed without saying why (ubus status 9). The system log (logread) may tell more.',
+	'10': 'The router lost its connection to ubus (ubus status 10): reload the page.'
 };
 
 var BACKEND_CODES = {
@@ -220,7 +220,8 @@ var BACKEND_CODES = {
 	untrusted: 'The offer did not come from a trusted mesh peer.',
 	bad_grant: 'The provider granted an address this router cannot use safely; nothing was installed.',
 	unknown_method: 'The installed backend does not support this action yet.',
-	invalid_json: 'The backend could not read the request.'
+	invalid_json: 'The backend could not read the request.',
+	backend_unavailable: 'wgctl cannot run on this router: install the wireguard-uplink package built for it.'
 };
 
 function ubusStatusMessage(code) {
@@ -425,6 +426,78 @@ function secs(v) {
 }
 
 /*
+ * The measured state of the path that carries the default route, from the
+ * wans/uplinks lists of uplink_status: 'up', 'degraded', 'down', or null when
+ * nobody has checked it yet.
+ */
+function activeHealth(s) {
+	var list = s.active_kind === 'wan' ? s.wans : (s.active_kind === 'uplink' ? s.uplinks : null);
+	if (!Array.isArray(list))
+		return null;
+	for (var i = 0; i < list.length; i++) {
+		var p = list[i];
+		if (isObj(p) && (p.active === true || (p.name || p.peer_id) === s.active_name))
+			return (p.state === 'up' || p.state === 'degraded' || p.state === 'down') ? p.state : null;
+	}
+	return null;
+}
+
+function healthyUplinks(s) {
+	if (isNum(s.healthy_uplinks))
+		return s.healthy_uplinks;
+	return Array.isArray(s.uplinks) ? s.uplinks.filter(function(u) {
+		return isObj(u) && u.enabled !== false && (u.state === 'up' || u.state === 'degraded');
+	}).length : 0;
+}
+
+/* The colour follows what was measured, not which kind of path it is. */
+function routeTile(s, health) {
+	var name = s.active_name || '?';
+	var value = s.active_kind === 'wan' ? fmt(_('WAN %s'), name)
+		: (s.active_kind === 'uplink' ? fmt(_('Uplink %s'), name) : null);
+	if (value === null)
+		return { value: _('Unknown'), cls: 'wu-idle' };
+	if (health === 'down')
+		return { value: fmt(_('%s (down)'), value), cls: 'wu-bad', note: _('the last check of this path failed') };
+	if (health === 'degraded')
+		return { value: fmt(_('%s (degraded)'), value), cls: 'wu-warn', note: _('the path loses packets or answers slowly') };
+	if (health === null)
+		return { value: value, cls: 'wu-idle', note: _('not checked yet') };
+	return { value: value, cls: s.active_kind === 'wan' ? 'wu-good' : 'wu-warn' };
+}
+
+function failoverTile(s, health) {
+	var configured = Array.isArray(s.uplinks) ? s.uplinks.length : 0;
+	if (s.enabled === false)
+		return { value: _('Off (wireguard-uplink disabled)'), cls: 'wu-bad' };
+	if (s.failover_active === true)
+		return health === 'down'
+			? { value: fmt(_('Offline: uplink %s is down too'), s.active_name || '?'), cls: 'wu-bad' }
+			: { value: fmt(_('ACTIVE via %s'), s.active_name || '?'), cls: 'wu-warn' };
+	if (s.auto_failover === false)
+		return { value: _('Automatic failover disabled'), cls: 'wu-bad' };
+	if (configured == 0)
+		return { value: _('No uplinks configured'), cls: health === 'down' ? 'wu-bad' : 'wu-idle' };
+	var healthy = healthyUplinks(s);
+	if (health === 'down')
+		return healthy == 0
+			? { value: _('Offline: no uplink is usable'), cls: 'wu-bad' }
+			: { value: _('Switching to an uplink'), cls: 'wu-warn' };
+	if (healthy == 0)
+		return { value: _('Standby, but no uplink is usable'), cls: 'wu-warn' };
+	return { value: _('Standby'), cls: 'wu-good' };
+}
+
+/* uplink_status.backend_problem with a short label for the tile, or null. */
+function backendProblem(s) {
+	var p = isObj(s) ? s.backend_problem : null;
+	if (!isObj(p) || typeof(p.message) != 'string' || !p.message.trim())
+		return null;
+	var shorts = { mwan3_not_running: _('not running'), mwan3_not_enabled: _('not started at boot') };
+	return { code: String(p.code || ''), message: p.message, short: shorts[p.code] || _('problem') };
+}
+
+/*
  * The bar at the top of the page: which path carries the default route,
  * whether failover is active, the daemon, the backend and the worst-case
  * detection time. -> { items: [{ id, label, value, cls, title }], text }
@@ -440,26 +513,12 @@ function statusBar(status, now) {
 	};
 	var source = sources[s.active_source] || sources.unknown;
 
-	var route;
-	if (s.active_kind === 'wan')
-		route = { value: fmt(_('WAN %s'), s.active_name || '?'), cls: 'wu-good' };
-	else if (s.active_kind === 'uplink')
-		route = { value: fmt(_('Uplink %s'), s.active_name || '?'), cls: 'wu-warn' };
-	else
-		route = { value: _('Unknown'), cls: 'wu-idle' };
-	items.push({ id: 'route', label: _('Default route'), value: route.value, cls: route.cls, title: source });
+	var health = activeHealth(s);
+	var route = routeTile(s, health);
+	items.push({ id: 'route', label: _('Default route'), value: route.value, cls: route.cls,
+		title: route.note ? route.note + '; ' + source : source });
 
-	var fo;
-	if (s.enabled === false)
-		fo = { value: _('Off (wireguard-uplink disabled)'), cls: 'wu-bad' };
-	else if (s.failover_active === true)
-		fo = { value: fmt(_('ACTIVE via %s'), s.active_name || '?'), cls: 'wu-warn' };
-	else if (s.auto_failover === false)
-		fo = { value: _('Automatic failover disabled'), cls: 'wu-bad' };
-	else if (Array.isArray(s.uplinks) && s.uplinks.length == 0)
-		fo = { value: _('No uplinks configured'), cls: 'wu-idle' };
-	else
-		fo = { value: _('Standby'), cls: 'wu-good' };
+	var fo = failoverTile(s, health);
 	items.push({ id: 'failover', label: _('Failover'), value: fo.value, cls: fo.cls,
 		title: s.auto_failover === false ? _('Uplinks stay configured but idle when every WAN is down') : '' });
 
@@ -473,9 +532,11 @@ function statusBar(status, now) {
 			title: fmt(_('Health data may be stale; %s'), updated) });
 
 	var backend = (typeof(s.backend) == 'string' && s.backend) ? s.backend : '?';
-	items.push({ id: 'backend', label: _('Backend'), value: backend,
-		cls: (backend == 'invalid' || backend == '?') ? 'wu-bad' : 'wu-idle',
-		title: backend == 'mwan3' ? fmt(_('mwan3 policy %s'), s.policy || '?') : '' });
+	var problem = backendProblem(s);
+	items.push({ id: 'backend', label: _('Backend'),
+		value: problem ? fmt('%s (%s)', backend, problem.short) : backend,
+		cls: (problem || backend == 'invalid' || backend == '?') ? 'wu-bad' : 'wu-idle',
+		title: problem ? problem.message : (backend == 'mwan3' ? fmt(_('mwan3 policy %s'), s.policy || '?') : '') });
 
 	var det = isObj(s.detection) ? s.detection : {};
 	var wan = maxOf(det.wan_tracking_s);
@@ -562,7 +623,8 @@ function ownOffer(status) {
 
 /* ---- warnings -------------------------------------------------------- */
 
-/* Warnings of uplink_status plus a state file problem, without duplicates. */
+/* Warnings of uplink_status plus a state file problem, without duplicates;
+ * a backend problem has its own banner (backendProblem) and is left out. */
 function warnings(status) {
 	var out = [], seen = {};
 	function add(w) {
@@ -572,12 +634,32 @@ function warnings(status) {
 		}
 	}
 	if (isObj(status)) {
+		var problem = backendProblem(status);
+		if (problem)
+			seen[problem.message] = true;
 		if (Array.isArray(status.warnings))
 			status.warnings.forEach(add);
 		var sf = status.state_file;
 		if (isObj(sf) && typeof(sf.status) == 'string' && sf.status != 'ok' && sf.status != 'missing')
 			add(fmt(_('Runtime state file %s is %s%s'), sf.path || '?', sf.status, str(sf.reason) ? ': ' + sf.reason : ''));
 	}
+	return out;
+}
+
+/*
+ * The warnings of a change's reply that the page does not already show: a
+ * dialog says what this change brought, not every router-wide warning again.
+ */
+function newWarnings(reply, shown) {
+	var known = {}, out = [];
+	(Array.isArray(shown) ? shown : []).forEach(function(w) { known[w] = true; });
+	if (isObj(reply) && Array.isArray(reply.warnings))
+		reply.warnings.forEach(function(w) {
+			if (typeof(w) == 'string' && w.trim() && !known[w]) {
+				known[w] = true;
+				out.push(w);
+			}
+		});
 	return out;
 }
 
@@ -758,6 +840,8 @@ return baseclass.extend({
 	offerRow: offerRow,
 	ownOffer: ownOffer,
 	warnings: warnings,
+	backendProblem: backendProblem,
+	newWarnings: newWarnings,
 	parsePriority: parsePriority,
 	validateAddForm: validateAddForm,
 	validateOfferForm: validateOfferForm,

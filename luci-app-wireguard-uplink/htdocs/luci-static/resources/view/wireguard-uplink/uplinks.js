@@ -265,11 +265,17 @@ return view.extend({
 	},
 
 	renderWarnings: function(status) {
-		var list = logic.warnings(status);
-		dom.content(this.nodes.warnings, list.length ? E('div', { 'class': 'alert-message warning' }, [
-			E('strong', {}, list.length == 1 ? _('Warning') : logic.fmt(_('%d warnings'), list.length)),
-			E('ul', {}, list.map(function(w) { return E('li', {}, w); }))
-		]) : '');
+		this.pageWarnings = logic.warnings(status).concat(status && Array.isArray(status.warnings) ? status.warnings : []);
+		var list = logic.warnings(status), problem = logic.backendProblem(status);
+		dom.content(this.nodes.warnings, [
+			problem ? E('div', { 'class': 'alert-message error wu-backend-problem' }, [
+				E('strong', {}, _('Failover is not enforced')), ' ', problem.message
+			]) : '',
+			list.length ? E('div', { 'class': 'alert-message warning' }, [
+				E('strong', {}, list.length == 1 ? _('Warning') : logic.fmt(_('%d warnings'), list.length)),
+				E('ul', {}, list.map(function(w) { return E('li', {}, w); }))
+			]) : ''
+		]);
 	},
 
 	renderUplinks: function(status, list, t) {
@@ -419,16 +425,19 @@ return view.extend({
 				data.peer_id, data.interface, data.peer_id)));
 			body.push(E('div', { 'class': 'wu-key', 'data-testid': 'public-key' }, data.public_key || '?'));
 			if (data.authorize)
-				body.push(E('p', {}, [ _('On the provider: '), E('code', { 'class': 'wu-command' }, data.authorize) ]));
+				body.push(E('p', {}, [
+					logic.fmt(_('To authorise it, run this %s:'), data.authorize_where || _('on the provider')), ' ',
+					E('code', { 'class': 'wu-command' }, data.authorize) ]));
 		}
 		if (Array.isArray(data.changed))
 			body.push(E('p', { 'class': 'wu-muted' }, data.changed.length
 				? logic.fmt(_('Changed: %s.'), data.changed.join(', ')) : _('Nothing needed changing.')));
 		if (data.reload)
 			body.push(E('p', { 'class': 'wu-muted' }, logic.fmt(_('Reload: %s.'), data.reload)));
-		if (Array.isArray(data.warnings) && data.warnings.length)
+		var own = logic.newWarnings(data, this.pageWarnings);
+		if (own.length)
 			body.push(E('div', { 'class': 'alert-message warning' },
-				E('ul', {}, data.warnings.map(function(w) { return E('li', {}, w); }))));
+				E('ul', {}, own.map(function(w) { return E('li', {}, w); }))));
 		body.push(this.modalButtons([ this.closeButton() ]));
 		showModal(title, body);
 	},
