@@ -21,25 +21,30 @@ extension UplinkService {
         var results: [JSONValue] = []
         let lock = try FileLock.acquire(paths.lockFile, timeout: lockTimeout)
         defer { lock.release() }
-        var (state, _) = RuntimeStateStore(paths: paths).load()
         let now = Clock.now()
-        for spec in pathSpecs(cfg, backend: backend) {
-            let check = FullCheck.run(spec, settings: cfg.settings, standby: true, now: now)
-            var t = PathTracker(state.paths[spec.key] ?? PathHealth(kind: spec.kind, name: spec.name, device: spec.device))
-            t.health.device = spec.device
-            t.apply(check: check, at: now, policy: policy)
-            state.paths[spec.key] = t.health
+        let checks = pathSpecs(cfg, backend: backend).map { spec in
+            (spec, FullCheck.run(spec, settings: cfg.settings, standby: true, now: now))
+        }
+        // the probes took seconds: their verdicts go onto the file as it is now
+        let saved = try RuntimeStateStore(paths: paths).update { state, _ in
+            for (spec, check) in checks {
+                var t = PathTracker(state.paths[spec.key] ?? PathHealth(kind: spec.kind, name: spec.name, device: spec.device))
+                t.health.device = spec.device
+                t.apply(check: check, at: now, policy: policy)
+                state.paths[spec.key] = t.health
+            }
+            state.updated = now
+        }.state
+        for (spec, check) in checks {
             var j = JSONObject()
             j.set("path", spec.key)
             j.set("device", spec.device)
-            j.set("state", t.health.state.rawValue)
+            j.set("state", saved.paths[spec.key]?.state.rawValue)
             j.set("latency_ms", check.latencyMs)
             j.set("loss_pct", check.lossPct)
             j.set("detail", check.detail)
             results.append(j.value)
         }
-        state.updated = now
-        try RuntimeStateStore(paths: paths).save(state)
         var j = JSONObject()
         j.set("success", true)
         j.set("delegated", false)

@@ -1,3 +1,4 @@
+import Glibc
 import UCI
 import UplinkCore
 import UplinkSystem
@@ -79,12 +80,23 @@ public struct UplinkService: Sendable {
         return order.isEmpty ? nil : order
     }
 
-    /// Makes the runtime state list exactly the configured uplinks; rebuilds a bad file.
+    /// Makes the runtime state list exactly the configured uplinks and drops expired offers;
+    /// rebuilds a bad file. While a daemon runs, the state is its to rewrite (it is notified
+    /// of the change): only a bad file is rebuilt then.
     func syncRuntimeState(_ cfg: UplinkConfiguration, backend: BackendKind) -> RuntimeStateStore.Condition {
-        let store = RuntimeStateStore(paths: paths)
-        let (loaded, condition) = store.load()
-        var state = loaded
         let wanted = Dictionary(uniqueKeysWithValues: cfg.uplinks.filter(\.enabled).map { ("uplink:\($0.peer.rawValue)", $0) })
+        do {
+            return try RuntimeStateStore(paths: paths).update { state, _ in
+                if let pid = state.daemonPID, kill(pid_t(pid), 0) == 0 { return }
+                Self.prune(&state, to: wanted, now: Clock.now())
+            }.condition
+        } catch {
+            return .rebuilt("cannot save: \(error.message)")
+        }
+    }
+
+    static func prune(_ state: inout RuntimeState, to wanted: [String: UplinkConfig], now: Double) {
+        let before = state
         for key in state.paths.keys where state.paths[key]!.kind == .uplink && wanted[key] == nil {
             state.paths[key] = nil
         }
@@ -95,13 +107,8 @@ public struct UplinkService: Sendable {
                 state.paths[key]!.device = u.interface
             }
         }
-        let now = Clock.now()
         for (k, o) in state.offers where o.isExpired(at: now) { state.offers[k] = nil }
-        if state != loaded || condition != .ok {
-            state.updated = now
-            do { try store.save(state) } catch { return .rebuilt("cannot save: \(error.message)") }
-        }
-        return condition
+        if state != before { state.updated = now }
     }
 
     /// A read-only snapshot: our configuration, the shared files, and the runtime state.

@@ -17,7 +17,7 @@ import UplinkSystem
         st.daemonPID = Int(getpid())
         st.activePath = "uplink:nodeA"
         st.failoverActive = true
-        try RuntimeStateStore(paths: f.paths).save(st)
+        try RuntimeStateStore(paths: f.paths).replace(st)
         return (f, iface)
     }
 
@@ -45,7 +45,7 @@ import UplinkSystem
         try Mwan3Control(paths: f.paths).saveHolds(["wan", "wanb"])
         var st = RuntimeStateStore(paths: f.paths).load().state
         st.paths["wan:wan"] = PathHealth(kind: .wan, name: "wan", device: "eth1")
-        try RuntimeStateStore(paths: f.paths).save(st)
+        try RuntimeStateStore(paths: f.paths).replace(st)
         let v = try f.service.status()
         #expect(v["active_path"]?.stringValue == "uplink:nodeA")
         #expect(v["failover_active"] == .bool(true))

@@ -58,7 +58,7 @@ import UplinkSystem
                       publicKey: Sample.providerKey, received: Clock.now(), expires: Clock.now() + 60, via: "wg_mesh", trusted: false)
         o.meshKey = Sample.otherKey.base64
         state.offers["nodeU"] = o
-        try RuntimeStateStore(paths: f.paths).save(state)
+        try RuntimeStateStore(paths: f.paths).replace(state)
         let before = f.snapshot()
         do {
             _ = try f.service.addFromOffer(try PeerID(validating: "nodeU"), priority: nil, weight: nil)

@@ -171,7 +171,7 @@ import UplinkSystem
         #expect(try metric(a.interface) == metric(b.interface), "equal priority shares load")
         var (state, _) = RuntimeStateStore(paths: f.paths).load()
         state.latencyOrder = ["pb", "pa"]
-        try RuntimeStateStore(paths: f.paths).save(state)
+        try RuntimeStateStore(paths: f.paths).replace(state)
         let o = try f.service.apply()
         #expect(o.written == ["mwan3"])
         #expect(try metric(b.interface) < metric(a.interface), "the faster uplink first")

@@ -89,3 +89,10 @@ enum Sample {
                    addresses: [IPPrefix(address)!], priority: priority)
     }
 }
+
+extension RuntimeStateStore {
+    /// A test's fixture state, written as any writer writes it: under the state lock.
+    func replace(_ new: RuntimeState) throws {
+        try update { state, _ in state = new }
+    }
+}

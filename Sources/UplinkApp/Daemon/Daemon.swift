@@ -416,15 +416,16 @@ public final class Daemon {
 
     func saveState(force: Bool) {
         guard force || dirty else { return }
-        // merge: offers and counters may have been written by others since we loaded
         state.meshSeen = mesh.seen
         state.paths = [:]
         for (k, t) in trackers { state.paths[k] = t.health }
         state.updated = Clock.now()
         state.daemonUpdated = state.updated
         state.daemonPID = Int(getpid())
+        let mine = state
         do {
-            try store.save(state)
+            // what is on disk now, with the daemon's part replaced (RuntimeState.adopting)
+            state = try store.update(timeout: 1) { disk, _ in disk = disk.adopting(daemon: mine, now: mine.updated) }.state
             dirty = false
         } catch {
             log("cannot save the runtime state: \(error.message)")
