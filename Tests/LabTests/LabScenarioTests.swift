@@ -27,6 +27,7 @@ import UplinkSystem
     static let scenarios = [
         "silent-wan-failure", "carrier-loss", "provider-wan-failure", "failback-hysteresis",
         "endpoint-udp-off-tunnels", "test-names-layer", "offers-zero-touch", "mesh-security", "mwan3-enforcement", "manual-provider-restart", "stock-node-ids",
+        "linux-coexist-cleanup",
     ]
 
     @Test(arguments: scenarios)

@@ -94,6 +94,12 @@ public final class Daemon {
             tick()
         }
         releaseHolds(reason: "stopping")
+        if backend == .linux {
+            let removed = kernel.teardown()
+            log("removed what the Linux backend installed: \(removed.isEmpty ? "nothing was left" : removed.joined(separator: ", "))")
+            state.activePath = nil
+            state.failoverActive = false
+        }
         saveState(force: true)
         log("stopped")
     }
@@ -104,6 +110,7 @@ public final class Daemon {
         if backend == .linux {
             let plan = LinuxPlan(configuration: configuration)
             for note in try kernel.ensure(plan) { log(note) }
+            checkPolicyRules()
         }
         rebuildPaths()
         mesh.refresh(settings: configuration.settings, paths: service.paths, state: state)
@@ -364,10 +371,12 @@ public final class Daemon {
             do {
                 switch spec.kind {
                 case .wan:
-                    let gw = spec.gateway ?? kernel.wans(configured: [spec.device]).first?.gateway
-                    try kernel.setDefault(.wan(device: spec.device, gateway: gw))
+                    let main = kernel.wans(configured: [])
+                    let gw = spec.gateway ?? main.first { $0.device == spec.device }?.gateway
+                    try kernel.setDefault(.wan(device: spec.device, gateway: gw),
+                                          divert: PolicyRules.mustDivert(uplink: false, device: spec.device, mainDefault: main.first?.device))
                 case .uplink:
-                    try kernel.setDefault(.uplink(device: spec.device))
+                    try kernel.setDefault(.uplink(device: spec.device), divert: true)
                 }
             } catch {
                 log("cannot move the default route to \(key): \(error.message)")

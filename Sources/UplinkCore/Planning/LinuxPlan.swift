@@ -22,6 +22,9 @@ public struct LinuxPlan: Equatable, Sendable {
     public static let suppressPriority = 22000
     public static let rulePriority = 22001
     public static let nftTable = "wireguard_uplink"
+    /// Route protocol of the endpoint pins in the main table (`ip route ... proto 87`), so
+    /// teardown removes exactly those.
+    public static let routeProtocol = 87
     public static let devicePrefix = InterfaceNaming.prefix
 
     /// The uplink server while this router offers its WAN.

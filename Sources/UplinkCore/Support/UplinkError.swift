@@ -15,6 +15,7 @@ public struct UplinkError: Error, Equatable, Sendable, CustomStringConvertible {
         case badGrant = "bad_grant"
         case unsupported = "unsupported"
         case commandFailed = "command_failed"
+        case ruleConflict = "rule_conflict"
         case timeout = "timeout"
         case unknownMethod = "unknown_method"
         case invalidJSON = "invalid_json"

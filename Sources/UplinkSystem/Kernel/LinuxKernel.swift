@@ -35,20 +35,44 @@ public struct LinuxKernel: Sendable {
             _ = try? Command.run("ip", ["link", "del", "dev", dev])
             notes.append("removed \(dev)")
         }
-        try ensureRules()
+        // the policy rules come and go with diverting (setDefault), not with the devices
         try Command.check("nft", ["-f", "-"], stdin: Array(("table inet \(LinuxPlan.nftTable) {}\ndelete table inet \(LinuxPlan.nftTable)\n" + plan.nftRuleset).utf8))
         return notes
     }
 
-    /// Removes everything the Linux backend installed.
-    public func teardown(_ plan: LinuxPlan) {
+    /// Removes everything the Linux backend installed: its two rules (only if they are its
+    /// own), its table, its endpoint pins, its nft table and its devices. What it did is
+    /// returned for the log.
+    @discardableResult
+    public func teardown() -> [String] {
+        var done: [String] = []
+        done += removeRules()
+        if (try? Command.run("ip", ["route", "flush", "table", String(LinuxPlan.table)]))?.ok == true { done.append("table \(LinuxPlan.table)") }
+        _ = try? Command.run("ip", ["route", "flush", "table", "main", "proto", String(LinuxPlan.routeProtocol)])
+        if (try? Command.run("nft", ["delete", "table", "inet", LinuxPlan.nftTable]))?.ok == true { done.append("nft table \(LinuxPlan.nftTable)") }
         for dev in (try? wireguardDevices()) ?? [] where dev.hasPrefix(LinuxPlan.devicePrefix) {
-            _ = try? Command.run("ip", ["link", "del", "dev", dev])
+            if (try? Command.run("ip", ["link", "del", "dev", dev]))?.ok == true { done.append(dev) }
         }
-        _ = try? Command.run("ip", ["rule", "del", "priority", String(LinuxPlan.rulePriority)])
-        _ = try? Command.run("ip", ["rule", "del", "priority", String(LinuxPlan.suppressPriority)])
-        _ = try? Command.run("ip", ["route", "flush", "table", String(LinuxPlan.table)])
-        _ = try? Command.run("nft", ["delete", "table", "inet", LinuxPlan.nftTable])
+        return done
+    }
+
+    /// The policy rules as the kernel has them now.
+    public func rules() throws(UplinkError) -> PolicyRules {
+        let r = try Command.check("ip", ["-j", "rule", "show"])
+        return PolicyRules(parsing: (try? JSON.parse(r.output)) ?? .array([]))
+    }
+
+    static let suppressRule = ["priority", String(LinuxPlan.suppressPriority), "lookup", "main", "suppress_prefixlength", "0"]
+    static let divertRule = ["priority", String(LinuxPlan.rulePriority), "not", "fwmark", String(LinuxPlan.fwmark), "lookup", String(LinuxPlan.table)]
+
+    /// Deletes our two rules, by their full description: a foreign rule at the same priority stays.
+    @discardableResult
+    public func removeRules() -> [String] {
+        var done: [String] = []
+        for (p, rule) in [(LinuxPlan.rulePriority, Self.divertRule), (LinuxPlan.suppressPriority, Self.suppressRule)] {
+            while (try? Command.run("ip", ["rule", "del"] + rule))?.ok == true { done.append("rule \(p)") }
+        }
+        return done
     }
 
     /// Devices of type wireguard (kernel) or tun devices run by wireguard-go with our prefix.
@@ -131,24 +155,24 @@ public struct LinuxKernel: Sendable {
         guard covering.contains(where: { !$0.isDefault }) else { return }
         var args = ["route", "replace", ep.description + "/32"]
         if let gw = route.gateway { args += ["via", gw] }
-        args += ["dev", dev, "table", "main", "proto", "static"]
+        args += ["dev", dev, "table", "main", "proto", String(LinuxPlan.routeProtocol)]
         try Command.check("ip", args)
     }
 
+    /// Adds whichever of our two rules is missing; refuses, in words, when a foreign rule
+    /// holds one of their priorities (adding ours beside it would leave the order to chance).
     func ensureRules() throws(UplinkError) {
-        let r = try Command.check("ip", ["-j", "rule", "show"])
-        let prefs = ((try? JSON.parse(r.output))?.arrayValue ?? []).compactMap { $0["priority"]?.intValue }
-        if !prefs.contains(Int64(LinuxPlan.suppressPriority)) {
-            try Command.check("ip", ["rule", "add", "priority", String(LinuxPlan.suppressPriority), "lookup", "main", "suppress_prefixlength", "0"])
-        }
-        if !prefs.contains(Int64(LinuxPlan.rulePriority)) {
-            try Command.check("ip", ["rule", "add", "priority", String(LinuxPlan.rulePriority), "not", "fwmark", String(LinuxPlan.fwmark),
-                                     "lookup", String(LinuxPlan.table)])
-        }
+        let now = try rules()
+        if now.complete { return }
+        if let conflict = now.conflict { throw UplinkError(.ruleConflict, conflict) }
+        if !now.ours.contains(LinuxPlan.suppressPriority) { try Command.check("ip", ["rule", "add"] + Self.suppressRule) }
+        if !now.ours.contains(LinuxPlan.rulePriority) { try Command.check("ip", ["rule", "add"] + Self.divertRule) }
     }
 
-    /// Points the default route of our table at `path`.
-    public func setDefault(_ path: DefaultPath) throws(UplinkError) {
+    /// Points the default route of our table at `path`; with `divert` our rules send all
+    /// unmarked traffic there, without it they are removed and the main table (and every
+    /// other rule) decides, as if wireguard-uplink were not installed.
+    public func setDefault(_ path: DefaultPath, divert: Bool) throws(UplinkError) {
         switch path {
         case .uplink(let dev):
             try Command.check("ip", ["route", "replace", "default", "dev", dev, "table", String(LinuxPlan.table)])
@@ -158,7 +182,9 @@ public struct LinuxKernel: Sendable {
             args += ["dev", dev, "table", String(LinuxPlan.table), "onlink"]
             try Command.check("ip", args)
         }
+        if divert { try ensureRules() } else { removeRules() }
     }
+
 
     /// The WAN device (configured, or the main table's default route) and its gateway.
     public func wans(configured: [String]) -> [(device: String, gateway: String?)] {
