@@ -18,21 +18,37 @@ public struct MeshPeer: Equatable, Sendable {
     }
 }
 
+/// Whose offers count. With a list (mesh keys from the trusted-peer directory, node ids from
+/// SecuBox's factory keys or `list trusted_peer`), a sender is trusted when it is on every list
+/// there is. With no list at all, any peer of the mesh interfaces is trusted except one that
+/// routes more than a mesh: a peer whose AllowedIPs hold a default route or any prefix wider
+/// than a mesh-sized one (IPv4 shorter than /16, IPv6 shorter than /48) is a VPN provider or
+/// a full-tunnel hub, and can be the source of any address, so it is never an offer source
+/// unless listed.
 public struct TrustPolicy: Equatable, Sendable {
-    /// Mesh public keys allowed; nil = any peer of the mesh interfaces.
+    /// Mesh public keys allowed; nil = no key list.
     public var keys: Set<String>?
-    /// Node ids allowed; nil = any.
+    /// Node ids allowed; nil = no node id list.
     public var peers: Set<String>?
+
+    public static let widestIPv4 = 16
+    public static let widestIPv6 = 48
 
     public init(keys: Set<String>? = nil, peers: Set<String>? = nil) {
         self.keys = keys
         self.peers = peers
     }
 
-    public func trusts(peer: PeerID, meshKey: String) -> Bool {
+    public func trusts(peer: PeerID, meshKey: String, allowedIPs: [IPPrefix]) -> Bool {
+        if keys == nil && peers == nil { return Self.isMeshSized(allowedIPs) }
         if let keys, !keys.contains(meshKey) { return false }
         if let peers, !peers.contains(peer.rawValue) { return false }
         return true
+    }
+
+    /// Every allowed prefix is at most a mesh's size (and there is one).
+    public static func isMeshSized(_ allowedIPs: [IPPrefix]) -> Bool {
+        !allowedIPs.isEmpty && allowedIPs.allSatisfy { $0.length >= ($0.address.isV4 ? widestIPv4 : widestIPv6) }
     }
 }
 
@@ -98,7 +114,7 @@ public struct GossipValidator: Sendable {
         b.tokens -= 1
         buckets[key] = b
         if buckets.count > 4096 { buckets = buckets.filter { now - $0.value.at < 10 } }
-        let trusted = trust.trusts(peer: h.peer, meshKey: key)
+        let trusted = trust.trusts(peer: h.peer, meshKey: key, allowedIPs: peer.allowedIPs)
         if let bound = bindings[key], bound != h.peer.rawValue { return .failure(RejectionError(.conflict)) }
         if let other = bindings.first(where: { $0.value == h.peer.rawValue && $0.key != key }), meshPeers.contains(where: { $0.publicKey == other.key }) {
             return .failure(RejectionError(.conflict))

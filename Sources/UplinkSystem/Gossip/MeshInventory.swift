@@ -47,24 +47,22 @@ public struct MeshInventory: Sendable {
     }
 }
 
-/// Who is trusted: the SecuBox trusted-peer directory (one WireGuard public key per
-/// `<fingerprint>.pub` file) and `list trusted_peer` node ids, when either exists.
+/// Who is trusted: the trusted-peer directory and `list trusted_peer`. A `*.pub` file there
+/// holds WireGuard mesh keys (one base64 key per line or word), or SecuBox's factory key,
+/// `secubox-factory-pub:<node_id>:<sha256hex>`: the hash is of a secret of SecuBox's own
+/// snapshot signing, not of any WireGuard key, so what it tells us is the node id the
+/// master-link approved. Keys found make a key list, node ids (SecuBox's and
+/// `trusted_peer`'s) a node id list; a directory with neither lists nothing.
 public enum TrustStore {
     public static func load(paths: Paths, settings: Settings) -> TrustPolicy {
-        var policy = TrustPolicy()
+        var keys = Set<String>(), peers = Set(settings.trustedPeers)
         let dir = paths.resolve(settings.trustedKeysDir)
-        if Files.isDirectory(dir), let r = try? Command.run("ls", ["-1", dir], timeout: 3), r.ok {
-            var keys = Set<String>()
-            for f in r.output.split(separator: "\n") where f.hasSuffix(".pub") {
-                guard let b = try? Files.read(dir + "/" + f, limit: 4096) else { continue }
-                let text = String(decoding: b, as: UTF8.self).trimmingNewlines()
-                for word in text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }) {
-                    if let k = try? WireGuardKey(base64: String(word)) { keys.insert(k.base64) }
-                }
-            }
-            policy.keys = keys
+        for name in Files.entries(in: dir).sorted() where name.hasSuffix(".pub") {
+            guard let b = try? Files.read(dir + "/" + name, limit: 4096) else { continue }
+            let found = TrustFile.parse(String(decoding: b, as: UTF8.self))
+            keys.formUnion(found.keys)
+            peers.formUnion(found.nodeIDs)
         }
-        if !settings.trustedPeers.isEmpty { policy.peers = Set(settings.trustedPeers) }
-        return policy
+        return TrustPolicy(keys: keys.isEmpty ? nil : keys, peers: peers.isEmpty ? nil : peers)
     }
 }
