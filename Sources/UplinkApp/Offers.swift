@@ -105,7 +105,7 @@ extension UplinkService {
             throw UplinkError(.noOffer, "no current offer from \(peer): is its daemon offering, and is it a peer of this router's mesh? (wgctl uplink list shows the offers heard); or give --endpoint, --public-key and --address")
         }
         guard offer.trusted else {
-            throw UplinkError(.untrusted, "the offer from \(peer) did not pass the trust check (not in \(settings.trustedKeysDir) or list trusted_peer); refusing to use it")
+            throw UplinkError(.untrusted, "the offer from \(peer) did not pass the trust check: it is not listed (\(settings.trustedKeysDir), list trusted_peer), or, with no list, its mesh peer routes more than a mesh (a default route, or AllowedIPs wider than /16); refusing to use it")
         }
         guard offer.available else {
             throw UplinkError(.noOffer, "\(peer) currently says its uplink is unavailable (its own WAN is down or it withdrew)")
