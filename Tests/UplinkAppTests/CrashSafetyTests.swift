@@ -53,14 +53,22 @@ import UplinkSystem
         var rng = SystemRandomNumberGenerator()
         let perOp = Int(getenv("CRASH_ITERATIONS").map { String(cString: $0) }.flatMap(Int.init) ?? 340)
         var killedMidway = 0, landedThoughKilled = 0
+        // the "apply" third must have something to write, or its kills prove nothing
+        let probe = try FixtureRoot()
+        _ = try Command.run("cp", ["-a", base.root + "/etc", base.root + "/var", probe.root + "/"])
+        try Files.writeAtomically(probe.config("wireguard-uplink"),
+                                  Array(probe.text("wireguard-uplink").replacing("option weight '1'", with: "option weight '4'").utf8))
+        let dry = try JSON.parse(try Wgctl.run(["--root", probe.root, "uplink", "apply", "--json"]).output)
+        #expect((dry["changed"]?.arrayValue ?? []).count > 0, "apply has nothing to change: \(dry)")
         for op in ["add", "remove", "apply"] {
+            var killedHere = 0, changedHere = 0, window = 0.05
             for i in 0..<perOp {
                 let f = try FixtureRoot()
                 _ = try Command.run("cp", ["-a", base.root + "/etc", base.root + "/var", f.root + "/"])
                 let before = try Self.uplinks(f.root)
                 if op == "apply" {
-                    // our file says priority 60 while network and mwan3 still say 50: apply has work
-                    let text = f.text("wireguard-uplink").replacing("option priority '50'", with: "option priority '60'")
+                    // our file says weight 4 while mwan3's members still say 1: apply has work
+                    let text = f.text("wireguard-uplink").replacing("option weight '1'", with: "option weight '4'")
                     try Files.writeAtomically(f.config("wireguard-uplink"), Array(text.utf8))
                 }
                 let args: [String]
@@ -70,11 +78,14 @@ import UplinkSystem
                 case "remove": args = ["--root", f.root, "uplink", "remove", "peerA"]
                 default: args = ["--root", f.root, "uplink", "apply"]
                 }
+                // the first run of each command is not killed: it measures how long the command
+                // takes here, and the kills spread over 0–110 % of that
+                let started = Clock.monotonic()
                 let pid = spawn(args)
-                usleep(UInt32.random(in: 0...30_000, using: &rng))
-                kill(pid, SIGKILL)
+                if i > 0 { usleep(UInt32.random(in: 0...UInt32(window * 1.1e6), using: &rng)); kill(pid, SIGKILL) }
                 var status: Int32 = 0
                 waitpid(pid, &status, 0)
+                if i == 0 { window = Clock.monotonic() - started }
                 if (status & 0x7f) == SIGKILL { killedMidway += 1 }
                 // every file loads and keeps the user's bytes
                 for (pkg, original) in originals {
@@ -84,8 +95,12 @@ import UplinkSystem
                 let after = try Self.uplinks(f.root)
                 let expected: Set<String> = op == "add" ? before.union(["peerC\(i)"]) : op == "remove" ? before.subtracting(["peerA"]) : before
                 #expect(after == before || after == expected, "\(op) #\(i): uplinks \(after)")
-                let original = try Files.read(base.config("wireguard-uplink"))
-                if (status & 0x7f) == SIGKILL && f.bytes("wireguard-uplink") != original { landedThoughKilled += 1 }
+                // what the command writes: our file (add, remove), mwan3's members (apply)
+                let target = op == "apply" ? "mwan3" : "wireguard-uplink"
+                let original = try Files.read(base.config(target))
+                if (status & 0x7f) == SIGKILL { killedHere += 1 }
+                if f.bytes(target) != original { changedHere += 1 }
+                if (status & 0x7f) == SIGKILL && f.bytes(target) != original { landedThoughKilled += 1 }
                 // the next command repairs whatever the kill left
                 let repair = try Wgctl.run(["--root", f.root, "uplink", "apply"])
                 #expect(repair.status == 0, "\(op) #\(i): \(repair.errorText)")
@@ -95,19 +110,22 @@ import UplinkSystem
                 let leftovers = try Command.run("sh", ["-c", "ls -a \(f.config("")) | grep -c wgu- || true"])
                 #expect(leftovers.output.trimmingNewlines() == "0", "temporary files left in etc/config")
             }
+            // the kills spread over the command's whole run: some before it wrote, some after
+            #expect(killedHere > 0 && changedHere > 0 && changedHere < perOp, "\(op): \(killedHere) killed, \(changedHere) wrote, of \(perOp)")
+            print("crash safety \(op): \(perOp) runs, \(killedHere) killed, \(changedHere) wrote their file")
         }
-        print("crash safety: \(3 * perOp) runs, \(killedMidway) killed before finishing, \(landedThoughKilled) of them after writing our file")
+        print("crash safety: \(3 * perOp) runs, \(killedMidway) killed before finishing, \(landedThoughKilled) of them after writing their file")
         #expect(killedMidway > perOp, "the kills must land while the commands run")
     }
 
     @Test func diskFullIsAClearErrorAndKeepsTheOldFile() throws {
-        guard getuid() == 0 else { return }
+        guard Privilege.rootOrSkip("the disk-full test (mounts a 64 KiB tmpfs)") else { return }
         let f = try FixtureRoot()
         let dir = f.config("")
         let saved = f.root + "/saved-config"
         _ = try Command.run("cp", ["-a", dir, saved])
         let mount = try Command.run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir])
-        guard mount.ok else { return } // no mount here: nothing to measure
+        try #require(mount.ok, "cannot mount a tmpfs as root: \(mount.errorText)")
         defer { _ = try? Command.run("umount", [dir]) }
         _ = try Command.run("sh", ["-c", "cp -a \(saved)/. \(dir)/ && dd if=/dev/zero of=\(dir)/.filler bs=1k count=1000 2>/dev/null; true"])
         let before = f.snapshot()

@@ -1,4 +1,5 @@
 import Glibc
+import Testing
 import UCI
 import UplinkApp
 import UplinkCore
@@ -94,5 +95,20 @@ extension RuntimeStateStore {
     /// A test's fixture state, written as any writer writes it: under the state lock.
     func replace(_ new: RuntimeState) throws {
         try update { state, _ in state = new }
+    }
+}
+
+enum Privilege {
+    /// Whether a test that needs root can run. Without root it fails, unless LAB_REQUIRED is
+    /// not 1 (a developer's `swift test`, or `LAB_REQUIRED=0 scripts/test`), and then it says
+    /// loudly what it skipped.
+    static func rootOrSkip(_ what: String) -> Bool {
+        if getuid() == 0 { return true }
+        if getenv("LAB_REQUIRED").map({ String(cString: $0) }) == "1" {
+            Issue.record("\(what) needs root: run as root, or LAB_REQUIRED=0 to allow skipping it")
+        } else {
+            print("SKIPPED \(what): not root (LAB_REQUIRED is not 1)")
+        }
+        return false
     }
 }
