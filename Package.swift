@@ -7,9 +7,7 @@ let package = Package(
     products: [
         .executable(name: "wgctl", targets: ["wgctl"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-    ],
+    dependencies: [],
     targets: [
         // libuci's file format: parser, model, byte-preserving edits. Pure.
         .target(name: "UCI"),
@@ -25,10 +23,8 @@ let package = Package(
         ]),
         // The operations every face shares (CLI, rpcd, daemon).
         .target(name: "UplinkApp", dependencies: ["UCI", "UplinkCore", "UplinkSystem"]),
-        .executableTarget(name: "wgctl", dependencies: [
-            "UplinkApp",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        // The CLI: its own small argument parser (Sources/wgctl/CLI), no library, no Foundation.
+        .executableTarget(name: "wgctl", dependencies: ["UplinkApp"]),
         // `swift run -c release planner-bench`: planner and reconciler time for many uplinks.
         .executableTarget(name: "planner-bench", dependencies: ["UCI", "UplinkCore"], path: "Benchmarks/planner-bench"),
         // `swift run -c release mesh-sim`: 200 mesh nodes exchanging offers, in process.

@@ -1,24 +1,26 @@
-import ArgumentParser
 import Glibc
 import UplinkApp
 import UplinkCore
 import UplinkSystem
 
-struct Wgctl: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "wgctl",
+/// The command tree: `wgctl uplink ...` and `wgctl rpcd ...`.
+enum Wgctl {
+    static let tree = CommandSpec(
+        name: "wgctl",
         abstract: "WireGuard mesh peers as backup uplinks (reverse multi-WAN).",
         discussion: "Global option: --root DIR (or WGCTL_ROOT) runs on a copy of the filesystem under DIR.",
-        subcommands: [UplinkCommand.self, RpcdCommand.self])
+        subcommands: [UplinkCommands.spec, RpcdCommand.spec])
 }
 
 /// Options every command takes.
-struct Common: ParsableArguments {
-    @Option(name: .long, help: "Filesystem root holding etc/config, tmp/.uci and var/run (default: WGCTL_ROOT or /).")
+struct Common {
     var root: String?
-
-    @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
+
+    init(_ p: ParsedCommand) {
+        root = p.value("root")
+        json = p.flag("json")
+    }
 
     var paths: Paths {
         if let root { return Paths(root: root) }
@@ -30,11 +32,11 @@ struct Common: ParsableArguments {
 }
 
 /// Validates PEER_ID before anything else runs (a bad one is a usage error: exit 2).
-func validatedPeer(_ raw: String) throws -> PeerID {
+func validatedPeer(_ raw: String?) throws -> PeerID {
     do {
-        return try PeerID(validating: raw)
+        return try PeerID(validating: raw ?? "")
     } catch {
-        throw ValidationError(error.message)
+        throw UsageError(error.message)
     }
 }
 
@@ -54,7 +56,7 @@ func failing(_ common: Common, _ body: () throws -> Void) throws {
     } catch let e as UplinkError where common.json {
         Output.json(ResultJSON.error(e))
         Output.err("error: \(e.message)")
-        throw ExitCode(1)
+        throw ExitStatus(1)
     }
 }
 

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Glibc
 import UplinkCore
 import UplinkSystem
@@ -21,22 +20,22 @@ while let first = argv.first, first.hasPrefix("--root") {
 // the default node id (offers name this router by it): unique out of the box (NodeIdentity)
 Settings.hostName = HostIdentity.defaultNodeID(root: getenv("WGCTL_ROOT").map { String(cString: $0) } ?? "/")
 
+// exit 0 on success and help, 1 when the operation failed, 2 on a usage error
 do {
-    var command = try Wgctl.parseAsRoot(argv)
-    try command.run()
+    let command = try CommandParser.parse(argv, root: Wgctl.tree)
+    try command.spec.run?(command)
 } catch let e as UplinkError {
     Output.err("error: \(e.message)")
     exit(1)
-} catch let e as ExitCode {
-    exit(e.rawValue)
+} catch let e as ExitStatus {
+    exit(e.code)
+} catch let h as HelpRequest {
+    Output.out(h.text)
+    exit(0)
+} catch let u as UsageError {
+    Output.err("error: \(u.message)")
+    exit(2)
 } catch {
-    // Usage errors exit 2 (ArgumentParser would use 64); help and version exit 0.
-    let code = Wgctl.exitCode(for: error)
-    let message = Wgctl.fullMessage(for: error)
-    if code == .success {
-        Output.out(message)
-        exit(0)
-    }
-    Output.err(message)
-    exit(code == .validationFailure ? 2 : code.rawValue)
+    Output.err("error: \(error)")
+    exit(1)
 }
