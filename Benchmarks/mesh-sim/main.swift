@@ -6,7 +6,11 @@
 // every node knows every offer of its mesh peers (cold start), and how fast a withdrawal
 // and a provider's WAN failure reach every neighbour.
 //   usage: mesh-sim [NODES] [OFFERING_FRACTION] [LOSS] [SEED]
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 struct Rng {

@@ -1,6 +1,10 @@
 // Times the pure core on the fixture router: plan + reconcile + apply (the byte edits) for
 // N uplinks added at once, and parsing the resulting files. Usage: planner-bench [N] [RUNS]
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UCI
 import UplinkCore
 

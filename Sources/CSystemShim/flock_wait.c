@@ -49,7 +49,11 @@ int wgu_flock_wait(int fd, int operation, double timeout_seconds) {
 	memset(&ev, 0, sizeof ev);
 	ev.sigev_notify = SIGEV_THREAD_ID;
 	ev.sigev_signo = WGU_LOCK_SIGNAL;
+#ifdef sigev_notify_thread_id
+	ev.sigev_notify_thread_id = gettid(); /* glibc >= 2.35 and musl name it so */
+#else
 	ev._sigev_un._tid = gettid();
+#endif
 	timer_t timer;
 	if (timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) {
 		int e = errno;

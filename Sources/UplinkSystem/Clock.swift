@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Wall and monotonic time, and sleeping, without Foundation.
 public enum Clock {

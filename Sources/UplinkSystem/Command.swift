@@ -1,5 +1,9 @@
 import CSystemShim
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// Runs an external program (`wg`, `ip`, `nft`, `reload_config`, ...) with arguments passed

@@ -1,5 +1,9 @@
 import CSystemShim
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// An exclusive `flock` that serialises every writer of ours (CLI, rpcd, daemon). The kernel

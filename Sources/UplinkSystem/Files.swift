@@ -1,5 +1,9 @@
 import CSystemShim
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// Reading and replacing files: a replacement is written to a temporary file in the same
@@ -21,7 +25,7 @@ public enum Files {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = chunk.withUnsafeMutableBytes { Libc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw UplinkError(.ioError, "cannot read \(path): \(errnoText())")

@@ -1,5 +1,9 @@
 import CSystemShim
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// WireGuard key pairs from the kernel's random source.

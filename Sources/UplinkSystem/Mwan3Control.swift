@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// The daemon's levers on mwan3: its public `mwan3 ifdown|ifup IFACE` commands, run as children

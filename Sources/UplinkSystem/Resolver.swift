@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// Looks up endpoint host names (IPv4 preferred), for the mwan3 endpoint rules.

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import Testing
 
 /// Replays the seed corpus and every input that ever crashed a fuzz target (fuzz/regressions)

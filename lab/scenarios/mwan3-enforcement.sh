@@ -16,7 +16,12 @@ root=$(lab_consumer_root)
 dev_a=$(lab_wgctl uplink list --json | python3 -c 'import json,sys; print([u["interface"] for u in json.load(sys.stdin)["uplinks"] if u["peer_id"]=="provider-a"][0])')
 dev_b=$(lab_wgctl uplink list --json | python3 -c 'import json,sys; print([u["interface"] for u in json.load(sys.stdin)["uplinks"] if u["peer_id"]=="provider-b"][0])')
 gw=$(lab_exec c ip -j route show default table main | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["gateway"])')
-lab_stop wgctl-daemon
+# kill -9: a stopped Linux backend removes what it installed, and its devices and NAT stand in
+# for netifd's here; its two policy rules stand in for mwan3's own (they exist only while it
+# diverts, so they are added by hand)
+kill -9 "$(lab_pid wgctl-daemon)"; lab_stop wgctl-daemon
+lab_exec c ip rule add priority 22000 lookup main suppress_prefixlength 0
+lab_exec c ip rule add priority 22001 not fwmark 0x57550000 lookup 22357
 
 # C becomes an mwan3 router: network and mwan3 configs (stock layout), backend mwan3
 cat >"$root/etc/config/network" <<CFG

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// SIGTERM/SIGINT ask the daemon to stop, SIGHUP to reload; the handlers only set flags,
 /// which the loop reads after poll returns (EINTR).

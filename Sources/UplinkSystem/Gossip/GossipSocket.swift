@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// A UDP socket for mesh messages, bound to one mesh interface so that what it receives
@@ -27,7 +31,7 @@ public final class GossipSocket {
         }
         var sa = SocketSupport.sockaddr(0, port: UInt16(port))
         let rc = withUnsafePointer(to: &sa) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Libc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         if rc != 0 {
             let e = errnoText()

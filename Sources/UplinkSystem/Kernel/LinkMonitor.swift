@@ -1,5 +1,9 @@
 import CSystemShim
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// A netlink socket subscribed to link changes (RTMGRP_LINK), so the daemon wakes the moment

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// Applies a `LinuxPlan` with iproute2, wg, wireguard-go and nft, idempotently, and moves

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// A Unix datagram socket the daemon listens on; `wgctl uplink notify` (called from the
@@ -15,7 +19,7 @@ public final class WakeSocket {
         if fd < 0 { throw UplinkError(.ioError, "cannot open the wake socket: \(errnoText())") }
         var sa = Self.address(path)
         let rc = withUnsafePointer(to: &sa) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { Libc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
         }
         if rc != 0 {
             close(fd)

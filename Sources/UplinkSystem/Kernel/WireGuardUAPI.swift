@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// A userspace WireGuard's control socket (wireguard-go, boringtun): `/var/run/wireguard/DEV.sock`,

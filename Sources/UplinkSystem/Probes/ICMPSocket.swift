@@ -1,4 +1,8 @@
+#if canImport(Glibc)
 import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import UplinkCore
 
 /// A raw ICMP socket, optionally bound to a device, that sends echo requests and reads the
