@@ -31,7 +31,7 @@ public struct HealthPolicy: Equatable, Sendable {
 
     /// Seconds from the daemon's decision until new flows take the new path. mwan3: `mwan3
     /// ifdown` moved new flows 0.52–0.73 s after the command started (mwan3 2.12.2, real
-    /// WireGuard, a 2-core VM; DESIGN §4a), so 0.75 s. Linux: one `ip route replace`, within
+    /// WireGuard, a 2-core VM), so 0.75 s. Linux: one `ip route replace`, within
     /// the lab's measured gaps (p95 681 ms for 0.68 s of detection), so 0.05 s.
     public static func switchSeconds(mwan3: Bool) -> Double { mwan3 ? 0.75 : 0.05 }
 

@@ -1,4 +1,4 @@
-/// `wgctl uplink test`: the checks of DESIGN §7 bottom up, each with its measured figure and,
+/// `wgctl uplink test`: underlay, tunnel, provider, internet and DNS, bottom up, each with its measured figure and,
 /// when it fails, the likely cause and the command to look further. A failed layer skips
 /// the layers above it (they cannot pass without it).
 public struct LayerResult: Equatable, Sendable {

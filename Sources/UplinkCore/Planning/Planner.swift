@@ -1,7 +1,7 @@
 import UCI
 
 /// The pure heart of `apply`: from our configuration and the user's network, mwan3 and
-/// firewall configs, the sections that make each uplink real (DESIGN §3–§4).
+/// firewall configs, the sections that make each uplink real (ARCHITECTURE.md, "Configuration").
 /// Same input, same plan, byte for byte.
 public struct PlanInput: Sendable {
     public var configuration: UplinkConfiguration
