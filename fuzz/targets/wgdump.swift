@@ -1,4 +1,5 @@
-// `wg show IF dump` output, and a userspace WireGuard's UAPI `get=1` answer.
+// `wg show IF dump` output, a userspace WireGuard's UAPI `get=1` answer, and kernel
+// WireGuard's generic netlink answer (one datagram).
 import UplinkCore
 
 enum WGDumpFuzz {
@@ -11,6 +12,10 @@ enum WGDumpFuzz {
             precondition(d.peers.count <= WireGuardDump.maximumPeers)
             for p in d.peers { _ = p.handshakeAge(now: 1_800_000_000) }
         }
+        if let r = try? WireGuardNetlink.read(bytes, seq: 1), let d = try? WireGuardNetlink.device(r.payloads) {
+            precondition(d.peers.count <= WireGuardDump.maximumPeers)
+        }
+        if let d = try? WireGuardNetlink.device([bytes]) { precondition(d.peers.count <= WireGuardDump.maximumPeers) }
     }
 }
 

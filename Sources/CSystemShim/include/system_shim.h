@@ -8,6 +8,8 @@ int wgu_mkostemp_cloexec(char *template_);
 int wgu_pipe_cloexec(int fds[2]);
 /* A non-blocking NETLINK_ROUTE socket subscribed to link changes; -1 with errno on failure. */
 int wgu_netlink_link_socket(void);
+/* A blocking NETLINK_GENERIC socket whose receives give up after timeout_ms; -1 with errno. */
+int wgu_netlink_generic_socket(int timeout_ms);
 /* flock(fd, operation) that blocks up to timeout_seconds; -1 with errno EWOULDBLOCK on timeout. */
 int wgu_flock_wait(int fd, int operation, double timeout_seconds);
 #endif

@@ -13,6 +13,15 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// From network-order bytes: 4 for IPv4, 16 for IPv6.
+    public init?(bytes b: [UInt8]) {
+        switch b.count {
+        case 4: self = .v4(b.reduce(0) { $0 << 8 | UInt32($1) })
+        case 16: self = .v6(b)
+        default: return nil
+        }
+    }
+
     public var isV4: Bool { if case .v4 = self { return true } else { return false } }
     public var bitCount: Int { isV4 ? 32 : 128 }
 
