@@ -13,13 +13,11 @@ let package = Package(
         .target(name: "UCI"),
         // Settings, naming, planner, health and selection logic, messages. Pure.
         .target(name: "UplinkCore", dependencies: ["UCI"]),
-        // libcurl, loaded with dlopen on first use, through a tiny C shim (curl_easy_setopt is variadic).
-        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("dl")]),
         // glibc calls Swift's Glibc module hides behind _GNU_SOURCE (getrandom, mkostemp, pipe2).
         .target(name: "CSystemShim"),
         // Adapters: files, locks, keys, commands, probes, sockets, kernel state.
         .target(name: "UplinkSystem", dependencies: [
-            "UCI", "UplinkCore", "CCurlShim", "CSystemShim",
+            "UCI", "UplinkCore", "CSystemShim",
         ]),
         // The operations every face shares (CLI, rpcd, daemon).
         .target(name: "UplinkApp", dependencies: ["UCI", "UplinkCore", "UplinkSystem"]),

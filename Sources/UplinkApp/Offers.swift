@@ -169,7 +169,7 @@ extension UplinkService {
         guard let meshPeer = inventory.peers.first(where: { $0.publicKey == meshKey }), let to = MeshInventory.address(of: meshPeer),
               let ownKey = inventory.ownKeys[via].flatMap({ try? WireGuardKey(base64: $0) }),
               let me = try? PeerID(validating: settings.nodeID), let sock = try? GossipSocket(interface: via, port: 0) else { return }
-        let key = u.localPublicKey ?? Keys.publicKey(for: u.privateKey)
+        guard let key = u.localPublicKey ?? (try? Keys.publicKey(for: u.privateKey)) else { return }
         let m = GossipMessage.revoke(GossipMessage.RevokeMessage(
             header: GossipMessage.Header(peer: me, meshKey: ownKey, seq: UInt64(Clock.now() * 1_000_000), timestamp: Clock.now()), publicKey: key))
         sock.send(m.encode(), to: to, port: settings.gossipPort)

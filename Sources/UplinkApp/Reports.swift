@@ -135,7 +135,7 @@ extension UplinkService {
         offer.set("peer_id", s.nodeID)
         offer.set("listen_port", o.listenPort)
         offer.set("pool", o.pool.description)
-        offer.set("public_key", o.privateKey.map { Keys.publicKey(for: $0).base64 })
+        offer.set("public_key", o.privateKey.flatMap { try? Keys.publicKey(for: $0).base64 })
         offer.set("bandwidth_mbps", o.bandwidthMbps)
         offer.set("wan_type", o.wanType)
         offer.set("metered", o.metered)
@@ -217,7 +217,7 @@ extension UplinkService {
         j.set("interface", u.interface)
         j.set("endpoint", u.endpoint.description)
         j.set("public_key", u.publicKey.base64)
-        j.set("local_public_key", (u.localPublicKey ?? Keys.publicKey(for: u.privateKey)).base64)
+        j.set("local_public_key", (u.localPublicKey ?? (try? Keys.publicKey(for: u.privateKey)))?.base64)
         j.set("address", .array(u.addresses.map { .string($0.description) }))
         j.set("priority", u.priority)
         j.set("weight", u.weight)
@@ -281,7 +281,7 @@ public enum ResultJSON {
         j.set("peer_id", u.peer.rawValue)
         j.set("interface", u.interface)
         j.set("endpoint", u.endpoint.description)
-        let key = (u.localPublicKey ?? Keys.publicKey(for: u.privateKey)).base64
+        let key = (u.localPublicKey ?? (try? Keys.publicKey(for: u.privateKey)))?.base64
         j.set("public_key", key)
         j.set("address", .array(u.addresses.map { .string($0.description) }))
         j.set("priority", u.priority)
@@ -292,7 +292,7 @@ public enum ResultJSON {
             // a zero-touch grant already authorised the key: no instruction to follow
             let addr = u.addresses.map { $0.description }.joined(separator: ",")
             // IFACE: the provider's WireGuard interface that listens on the endpoint's port
-            j.set("authorize", o.granted ? nil : "wg set IFACE peer \(key) allowed-ips \(addr)")
+            j.set("authorize", o.granted ? nil : "wg set IFACE peer \(key ?? "") allowed-ips \(addr)")
             j.set("authorize_where", o.granted ? nil : "on \(u.peer.rawValue), with IFACE the WireGuard interface that listens on port \(u.endpoint.port)")
         }
         outcome(o, into: &j)
@@ -306,7 +306,7 @@ public enum ResultJSON {
         j.set("peer_id", nodeID)
         j.set("listen_port", o.listenPort)
         j.set("pool", o.pool.description)
-        j.set("public_key", o.privateKey.map { Keys.publicKey(for: $0).base64 })
+        j.set("public_key", o.privateKey.flatMap { try? Keys.publicKey(for: $0).base64 })
         j.set("bandwidth_mbps", o.bandwidthMbps)
         j.set("wan_type", o.wanType)
         j.set("metered", o.metered)

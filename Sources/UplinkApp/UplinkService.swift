@@ -34,10 +34,11 @@ public struct UplinkService: Sendable {
         let ourDoc = tx.documentOrEmpty(Settings.packageName)
         let cfg = try UplinkConfiguration(package: ourDoc.package, file: ourConfigPath)
         var edit = Edit(configuration: cfg, ours: UCIChangeSet(ourDoc), document: ourDoc)
-        // the stored public keys are a cache of the private keys: writes keep them right
-        for (i, u) in cfg.uplinks.enumerated() {
-            let derived = Keys.publicKey(for: u.privateKey)
-            if u.localPublicKey != derived, let s = ourDoc.package.index(ofSectionNamed: u.interface) {
+        // the stored public keys are a cache of the private keys (`wg pubkey`, a process per key):
+        // a write fills in a missing one
+        for (i, u) in cfg.uplinks.enumerated() where u.localPublicKey == nil {
+            let derived = try Keys.publicKey(for: u.privateKey)
+            if let s = ourDoc.package.index(ofSectionNamed: u.interface) {
                 edit.configuration.uplinks[i].localPublicKey = derived
                 edit.ours.setOption(section: s, name: "local_public_key", value: derived.base64)
             }

@@ -57,16 +57,7 @@ public enum Command {
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        var attr = posix_spawnattr_t()
-        childSignals(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-
-        let argv = [exe] + args
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-        cargs.append(nil)
-        defer { for p in cargs { free(p) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, exe, &actions, &attr, cargs, environ)
+        let (pid, rc) = start(exe, args, &actions)
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         if rc != 0 {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
@@ -139,6 +130,32 @@ public enum Command {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let (pid, rc) = start(exe, args, &actions)
+        return rc == 0 ? pid : nil
+    }
+
+    /// Starts `exe` with one end of a UNIX stream socket pair as its stdin and stdout (stderr
+    /// to /dev/null), for a helper kept running; the caller talks over the other end (send
+    /// with MSG_NOSIGNAL: a helper that died is an error, never a SIGPIPE) and reaps it.
+    public static func spawnConnected(_ exe: String, _ args: [String] = []) -> (pid: pid_t, fd: Int32)? {
+        var pair: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
+        posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let (pid, rc) = start(exe, args, &actions)
+        close(pair[1])
+        guard rc == 0 else { close(pair[0]); errno = rc; return nil }
+        return (pid, pair[0])
+    }
+
+    /// Starts `exe` with `args` and the given file actions: the one place a child is made. It
+    /// starts with no signal blocked and SIGPIPE at its default (we ignore it). Returns
+    /// posix_spawn's result (0 when started).
+    private static func start(_ exe: String, _ args: [String], _ actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, rc: Int32) {
         var attr = posix_spawnattr_t()
         childSignals(&attr)
         defer { posix_spawnattr_destroy(&attr) }
@@ -146,11 +163,11 @@ public enum Command {
         cargs.append(nil)
         defer { for p in cargs { free(p) } }
         var pid: pid_t = 0
-        return posix_spawn(&pid, exe, &actions, &attr, cargs, environ) == 0 ? pid : nil
+        let rc = posix_spawn(&pid, exe, &actions, &attr, cargs, environ)
+        return (pid, rc)
     }
 
-    /// A child starts with no signal blocked and SIGPIPE at its default (we ignore it).
-    static func childSignals(_ attr: inout posix_spawnattr_t) {
+    private static func childSignals(_ attr: inout posix_spawnattr_t) {
         posix_spawnattr_init(&attr)
         var sigs = sigset_t()
         sigemptyset(&sigs)

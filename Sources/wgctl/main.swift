@@ -21,6 +21,9 @@ while let first = argv.first, first.hasPrefix("--root") {
     }
 }
 
+// a child that exits early (a command, the HTTP probe helper) makes a write fail, not kill us
+signal(SIGPIPE, SIG_IGN)
+
 // the default node id (offers name this router by it): unique out of the box (NodeIdentity)
 Settings.hostName = HostIdentity.defaultNodeID(root: getenv("WGCTL_ROOT").map { String(cString: $0) } ?? "/")
 

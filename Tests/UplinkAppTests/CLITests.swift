@@ -67,7 +67,7 @@ import UplinkSystem
         let v = try JSON.parse(add.output)
         let key = try WireGuardKey(base64: v["public_key"]!.stringValue!)
         let cfg = try UplinkConfiguration(package: try f.package("wireguard-uplink"))
-        #expect(Keys.publicKey(for: cfg.uplinks[0].privateKey) == key, "printed key matches the stored private key")
+        #expect(try Keys.publicKey(for: cfg.uplinks[0].privateKey) == key, "printed key matches the stored private key")
         #expect(!add.output.contains(cfg.uplinks[0].privateKey.base64), "never print the private key")
         let list = try Wgctl.run(["--root", f.root, "uplink", "list"])
         #expect(list.output.contains("sb-aa:bb:cc:dd:ee:ff"))
@@ -101,13 +101,19 @@ import UplinkSystem
         #expect(Files.mode(f.paths.lockFile) == 0o600)
     }
 
-    @Test func keysMatchWireGuardTools() throws {
+    @Test func keysComeFromWireGuardTools() throws {
         try #require(Command.find("wg") != nil, "wg (wireguard-tools) is not installed: scripts/deps installs it")
-        for _ in 0..<5 {
+        // RFC 7748 §6.1: Alice's key pair, derived by `wg pubkey` through Keys
+        let alice = try WireGuardKey(base64: "dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=")
+        #expect(try Keys.publicKey(for: alice).base64 == "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=")
+        var seen = Set<WireGuardKey>()
+        for _ in 0..<3 {
             let pair = try Keys.generatePair()
             let r = try Command.run("wg", ["pubkey"], stdin: Array((pair.privateKey.base64 + "\n").utf8))
             #expect(r.output.trimmingNewlines() == pair.publicKey.base64)
+            seen.insert(pair.privateKey)
         }
+        #expect(seen.count == 3, "every generated private key is new")
     }
 
     @Test func concurrentAddsFromSeveralProcessesLoseNothing() throws {

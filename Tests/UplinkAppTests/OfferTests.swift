@@ -20,7 +20,7 @@ import UplinkSystem
         #expect(fw.sections.contains { $0.type == "forwarding" && $0["src"] == Planner.serverZone && $0["dest"] == "wan" })
         let status = try f.service.status()
         #expect(status["offer"]?["offering"] == .bool(true))
-        #expect(status["offer"]?["public_key"]?.stringValue == Keys.publicKey(for: o.privateKey!).base64)
+        #expect(status["offer"]?["public_key"]?.stringValue == (try Keys.publicKey(for: o.privateKey!)).base64)
         _ = try f.service.withdraw()
         for p in ["network", "firewall", "mwan3"] { #expect(f.bytes(p) == f.original(p), "\(p) not restored") }
         // offering again keeps the same server key (consumers need not re-learn it)

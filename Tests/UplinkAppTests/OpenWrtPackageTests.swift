@@ -76,7 +76,14 @@ import UplinkSystem
         for f in shipped + ["uci/wireguard-uplink", "rpcd/luci.wireguard-dashboard"] {
             #expect(fromRepo.contains(f), "\(f) is shipped in the repository but not installed")
         }
-        #expect(Set(targets) == ["$(1)/usr/bin/wgctl", "$(1)/etc/init.d/wireguard-uplink", "$(1)/etc/hotplug.d/iface/95-wireguard-uplink",
+        // built files: wgctl by SwiftPM, the helper by the C compiler from the repository's source
+        let compile = (mk.blocks["Build/Compile"] ?? []).joined(separator: "\n")
+        for built in sources where built.hasPrefix("$(PKG_BUILD_DIR)/.build/release/") {
+            let name = String(built.dropFirst("$(PKG_BUILD_DIR)/.build/release/".count))
+            #expect(compile.contains("--product \(name)") || compile.contains("-o \(built) "), "\(name) is installed but Build/Compile makes no such file")
+        }
+        #expect(compile.contains("$(PKG_BUILD_DIR)/helpers/wgctl-http-probe.c") && Files.exists(repo + "/helpers/wgctl-http-probe.c"))
+        #expect(Set(targets) == ["$(1)/usr/bin/wgctl", "$(1)/usr/libexec/wgctl-http-probe", "$(1)/etc/init.d/wireguard-uplink", "$(1)/etc/hotplug.d/iface/95-wireguard-uplink",
                                  "$(1)/etc/config/wireguard-uplink", "$(1)/usr/libexec/rpcd/luci.wireguard-dashboard"])
         // SecuBox's luci-app-wireguard-dashboard owns the same rpcd path: opkg refuses, with the reason
         #expect(mk.field("Package/wireguard-uplink", "CONFLICTS") == "luci-app-wireguard-dashboard")
@@ -88,7 +95,8 @@ import UplinkSystem
         let depends = Set((mk.field("Package/wireguard-uplink", "DEPENDS") ?? "").split(separator: " ").map(String.init))
         let provider: [String: String?] = [
             "ip": "+ip-full",            // `ip -j` (busybox ip has no JSON)
-            "nft": "+nftables", "wg": "+wireguard-tools", "conntrack": "+conntrack",
+            "nft": "+nftables-json",     // `nft -j` (nftables-nojson has no JSON)
+            "wg": "+wireguard-tools", "conntrack": "+conntrack",
             "wireguard-go": nil,         // only where the kernel lacks WireGuard: +kmod-wireguard instead
             "mwan3": nil,                // the mwan3 backend only when mwan3 is installed
             "ubus": nil,                 // OpenWrt base

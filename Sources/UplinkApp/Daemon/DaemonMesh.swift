@@ -100,7 +100,10 @@ extension Daemon {
         let nodeID = configuration.settings.nodeID
         if let available = current {
             let o = configuration.offer
-            let key = Keys.publicKey(for: o.privateKey!)
+            guard let key = o.privateKey.flatMap({ try? Keys.publicKey(for: $0) }) else {
+                log("mesh: no offer sent: the offer's public key cannot be derived (wg pubkey)")
+                return
+            }
             let latency = active.flatMap { trackers[$0]?.health.latencyMs }
             let sent = mesh.broadcast(nodeID: nodeID) { h in
                 .offer(GossipMessage.OfferMessage(header: h, ttl: o.ttl, bandwidthMbps: o.bandwidthMbps, latencyMs: latency,
@@ -151,9 +154,10 @@ extension Daemon {
             return
         }
         let dns = o.dns.compactMap { IPAddress($0) }
-        guard let h = mesh.header(nodeID: configuration.settings.nodeID, interface: peer.interface) else { return }
+        guard let h = mesh.header(nodeID: configuration.settings.nodeID, interface: peer.interface),
+              let serverKey = o.privateKey.flatMap({ try? Keys.publicKey(for: $0) }) else { return }
         let reply = GossipMessage.grant(GossipMessage.GrantMessage(
-            header: h, nonce: r.nonce, publicKey: Keys.publicKey(for: o.privateKey!),
+            header: h, nonce: r.nonce, publicKey: serverKey,
             address: IPPrefix(address: grant!.address, length: 32), gateway: o.serverAddress,
             dns: dns.isEmpty ? [IPAddress(configuration.settings.dnsServer)].compactMap { $0 } : dns, mtu: o.mtu))
         mesh.reply(reply, via: peer.interface, to: d.source, port: d.sourcePort)

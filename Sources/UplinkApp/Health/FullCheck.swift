@@ -5,8 +5,9 @@ import UplinkSystem
 /// through it, and for an uplink the WireGuard handshake age and counters. Bounded: at most
 /// about 6 s, and per path 2 pings per target + 1 DNS query + 1 HTTP request.
 public enum FullCheck {
-    /// Everything runs in this process (the daemon: on its check thread): libcurl is loaded
-    /// once, the tunnel's counters come from its UAPI socket where it has one.
+    /// Runs in this process (the daemon: on its check thread) but for HTTP, which goes to the
+    /// one libcurl helper the process keeps; the tunnel's counters come from its UAPI socket or
+    /// kernel WireGuard's netlink, without a process.
     public static func run(_ spec: PathSpec, settings: Settings, standby: Bool, now: Double) -> PathCheck {
         let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
         guard LinkMonitor.exists(spec.device) else {

@@ -97,7 +97,7 @@ extension UplinkService {
                 Clock.sleep(0.2)
             } while Clock.monotonic() < until
             let age = peer?.handshakeAge(now: Clock.now())
-            let key = Keys.publicKey(for: u.privateKey).base64
+            let key = (u.localPublicKey ?? (try? Keys.publicKey(for: u.privateKey)))?.base64 ?? "?"
             let counters = "rx \(peer?.rxBytes ?? 0) B, tx \(peer?.txBytes ?? 0) B"
             tunnelAnswered = answer != nil || rxBack
             if tunnelAnswered {

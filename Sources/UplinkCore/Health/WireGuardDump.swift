@@ -18,12 +18,22 @@ public struct WireGuardDump: Equatable, Sendable {
         }
     }
 
+    /// The device's own public key; empty from the UAPI, which gives only the private key.
     public var publicKey: String
+    /// The device's private key, from the UAPI only (`wg pubkey` derives the public one).
+    public var privateKey: WireGuardKey?
     public var listenPort: Int
     public var fwmark: UInt32?
     public var peers: [Peer]
 
     public static let maximumPeers = 4096
+
+    public init(publicKey: String, listenPort: Int, fwmark: UInt32?, peers: [Peer]) {
+        self.publicKey = publicKey
+        self.listenPort = listenPort
+        self.fwmark = fwmark
+        self.peers = peers
+    }
 
     public init(parsing text: String) throws(UplinkError) {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
@@ -77,9 +87,8 @@ public struct WireGuardDump: Equatable, Sendable {
                 guard peers.count < Self.maximumPeers else { throw UplinkError(.parseError, "wireguard UAPI lists over \(Self.maximumPeers) peers") }
                 current = Peer(publicKey: k, endpoint: nil, allowedIPs: [], latestHandshake: 0, rxBytes: 0, txBytes: 0, keepalive: nil)
             case "private_key":
-                // the device's own public key, as `wg show` prints it; the private key is not kept
                 guard let raw = Self.hexKeyBytes(value) else { throw UplinkError(.parseError, "wireguard UAPI private_key is not 64 hex digits") }
-                publicKey = Base64.encode(X25519.publicKey(privateKey: raw))
+                privateKey = WireGuardKey(bytes: raw)
             case "listen_port": listenPort = try int()
             case "fwmark": fwmark = UInt32(truncatingIfNeeded: try int())
             case "endpoint": current?.endpoint = String(value)

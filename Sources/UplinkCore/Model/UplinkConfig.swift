@@ -27,7 +27,7 @@ public struct UplinkConfig: Equatable, Sendable {
     public var dns: [String]
     /// The provider's own tunnel address (from its grant, or option gateway).
     public var gateway: IPAddress?
-    /// This uplink's public key, stored so reads need no X25519 (writes verify it).
+    /// This uplink's public key, stored so reads need no `wg pubkey` (writes verify it).
     public var localPublicKey: WireGuardKey?
 
     public init(peer: PeerID, interface: String, endpoint: Endpoint, publicKey: WireGuardKey, privateKey: WireGuardKey,

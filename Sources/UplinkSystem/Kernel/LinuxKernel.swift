@@ -230,10 +230,17 @@ public struct LinuxKernel: Sendable {
         return out
     }
 
-    /// A WireGuard device's peers and counters: through the UAPI socket of a userspace
-    /// WireGuard (no process), else from `wg show DEV dump` (kernel WireGuard).
+    /// A WireGuard device's peers and counters without a process where the system allows:
+    /// a userspace WireGuard's UAPI socket, kernel WireGuard's generic netlink; else (neither
+    /// answers) `wg show DEV dump`.
     public func dump(_ device: String) -> WireGuardDump? {
-        if let r = WireGuardUAPI.get(device) { return try? r.get() }
+        if let r = WireGuardUAPI.get(device) {
+            guard var d = try? r.get() else { return nil }
+            // the UAPI names only the private key: the public one as `wg show` would print it
+            if let k = d.privateKey { d.publicKey = (try? Keys.publicKey(for: k).base64) ?? ""; d.privateKey = nil }
+            return d
+        }
+        if let r = WireGuardGenl.get(device) { return try? r.get() }
         guard let r = try? Command.run("wg", ["show", device, "dump"], timeout: 3), r.ok else { return nil }
         return try? WireGuardDump(parsing: r.output)
     }
