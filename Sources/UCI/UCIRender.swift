@@ -2,7 +2,9 @@
 /// statement per line, values in single quotes with an embedded quote written `'\''`.
 public enum UCIRender {
     public static func quote(_ value: String) -> String {
-        "'" + value.replacing("'", with: "'\\''") + "'"
+        var out = "'"
+        for c in value { if c == "'" { out += "'\\''" } else { out.append(c) } }
+        return out + "'"
     }
 
     /// `config type 'name'`. A type may hold any printable character; one with more than

@@ -1,14 +1,15 @@
 import Testing
 import UplinkSystem
 
-/// The shell files shipped for OpenWrt: they parse, and the hotplug shim passes exactly the
-/// event on to `wgctl uplink notify` (and nothing for other actions).
+/// The shell files shipped for OpenWrt, under busybox ash as the router runs them: they parse,
+/// and the hotplug shim passes exactly the event on to `wgctl uplink notify` (and nothing for
+/// other actions).
 @Suite struct OpenWrtFilesTests {
     let repo = FixtureRoot.repo
 
     @Test func scriptsParse() throws {
         for f in ["openwrt/etc/init.d/wireguard-uplink", "openwrt/etc/hotplug.d/iface/95-wireguard-uplink", "rpcd/luci.wireguard-dashboard"] {
-            let r = try Command.run("sh", ["-n", repo + "/" + f])
+            let r = try Command.run("busybox", ["ash", "-n", repo + "/" + f])
             #expect(r.ok, "\(f): \(r.errorText)")
         }
     }
@@ -46,7 +47,7 @@ import UplinkSystem
         let fake = f.root + "/fake-wgctl"
         try Files.writeAtomically(fake, Array("#!/bin/sh\necho \"$*\" > \(record)\n".utf8), newMode: 0o755)
         let env = "ACTION=\(action) INTERFACE=\(iface) DEVICE=\(device) WGCTL=\(fake)"
-        let r = try Command.run("sh", ["-c", "\(env) . \(repo)/openwrt/etc/hotplug.d/iface/95-wireguard-uplink; echo sourced-ok"])
+        let r = try Command.run("busybox", ["ash", "-c", "\(env) . \(repo)/openwrt/etc/hotplug.d/iface/95-wireguard-uplink; echo sourced-ok"])
         #expect(r.output.contains("sourced-ok"), "the shim must not exit the sourcing shell")
         let got = (try Files.read(record)).map { String(decoding: $0, as: UTF8.self).trimmingNewlines() } ?? ""
         #expect(got == expected)
