@@ -1,5 +1,5 @@
-// `wg show IF dump` output, a userspace WireGuard's UAPI `get=1` answer, and kernel
-// WireGuard's generic netlink answer (one datagram).
+// `wg show IF dump` output, a userspace WireGuard's UAPI `get=1` answer, kernel
+// WireGuard's generic netlink answer (one datagram); the link monitor's netlink messages.
 import UplinkCore
 
 enum WGDumpFuzz {
@@ -16,6 +16,7 @@ enum WGDumpFuzz {
             precondition(d.peers.count <= WireGuardDump.maximumPeers)
         }
         if let d = try? WireGuardNetlink.device([bytes]) { precondition(d.peers.count <= WireGuardDump.maximumPeers) }
+        _ = Netlink.linkNames(bytes[...]) // the link monitor's read of the same framing
     }
 }
 

@@ -3,10 +3,9 @@
 /// tunnel's counters this way costs no process (OpenWrt's WireGuard is the kernel's).
 public enum WireGuardNetlink {
     // netlink
-    static let headerSize = 16, genlHeaderSize = 4
+    static let headerSize = Netlink.headerSize, genlHeaderSize = 4
     static let nlmsgError: UInt16 = 2, nlmsgDone: UInt16 = 3
     static let flagRequest: UInt16 = 0x1, flagAck: UInt16 = 0x4, flagDump: UInt16 = 0x300
-    static let attributeTypeMask: UInt16 = 0x3FFF // without NLA_F_NESTED and NLA_F_NET_BYTEORDER
     // the generic netlink controller
     public static let controllerID: UInt16 = 0x10
     static let ctrlGetFamily: UInt8 = 3, ctrlAttrFamilyID: UInt16 = 1, ctrlAttrFamilyName: UInt16 = 2
@@ -44,33 +43,25 @@ public enum WireGuardNetlink {
     /// request, NLMSG_DONE a dump (the kernel sends no ack after a dump).
     public static func read(_ datagram: [UInt8], seq: UInt32) throws(UplinkError) -> Reply {
         var r = Reply()
-        var off = 0
-        while off + headerSize <= datagram.count {
-            let len = Int(u32(datagram, off)), type = u16(datagram, off + 4), mseq = u32(datagram, off + 8)
-            guard len >= headerSize, off + len <= datagram.count else {
-                throw UplinkError(.parseError, "netlink message of \(len) bytes in a datagram of \(datagram.count - off)")
+        for m in try Netlink.messages(datagram[...]) where m.seq == seq {
+            switch m.type {
+            case nlmsgError, nlmsgDone:
+                let code = m.payload.count >= 4 ? Int32(bitPattern: Netlink.u32(m.payload, m.payload.startIndex)) : 0
+                if code != 0 { r.error = code }
+                r.done = true
+            default:
+                guard m.payload.count >= genlHeaderSize else { throw UplinkError(.parseError, "generic netlink message without its header") }
+                r.payloads.append(Array(m.payload.dropFirst(genlHeaderSize)))
             }
-            if mseq == seq {
-                switch type {
-                case nlmsgError, nlmsgDone:
-                    let code = len >= headerSize + 4 ? Int32(bitPattern: u32(datagram, off + headerSize)) : 0
-                    if code != 0 { r.error = code }
-                    r.done = true
-                default:
-                    guard len >= headerSize + genlHeaderSize else { throw UplinkError(.parseError, "generic netlink message without its header") }
-                    r.payloads.append(Array(datagram[(off + headerSize + genlHeaderSize)..<(off + len)]))
-                }
-            }
-            off += align(len)
         }
         return r
     }
 
     /// The family id from the controller's answer.
     public static func familyID(_ payload: [UInt8]) throws(UplinkError) -> UInt16 {
-        for a in try attributes(payload[...]) where a.type == ctrlAttrFamilyID {
+        for a in try Netlink.attributes(payload[...]) where a.type == ctrlAttrFamilyID {
             guard a.value.count >= 2 else { break }
-            return u16(Array(a.value), 0)
+            return Netlink.u16(a.value, a.value.startIndex)
         }
         throw UplinkError(.parseError, "the generic netlink controller named no family id")
     }
@@ -80,13 +71,13 @@ public enum WireGuardNetlink {
     public static func device(_ payloads: [[UInt8]]) throws(UplinkError) -> WireGuardDump {
         var d = WireGuardDump(publicKey: "", listenPort: 0, fwmark: nil, peers: [])
         for p in payloads {
-            for a in try attributes(p[...]) {
+            for a in try Netlink.attributes(p[...]) {
                 switch Device(rawValue: a.type) {
                 case .publicKey?: d.publicKey = try key(a.value)
                 case .listenPort?: d.listenPort = Int(try int(a.value, 2))
                 case .fwmark?: let m = UInt32(try int(a.value, 4)); d.fwmark = m == 0 ? nil : m
                 case .peers?:
-                    for entry in try attributes(a.value) {
+                    for entry in try Netlink.attributes(a.value) {
                         let peer = try self.peer(entry.value)
                         if let last = d.peers.last, last.publicKey == peer.publicKey {
                             d.peers[d.peers.count - 1].allowedIPs += peer.allowedIPs
@@ -107,7 +98,7 @@ public enum WireGuardNetlink {
     static func peer(_ bytes: ArraySlice<UInt8>) throws(UplinkError) -> WireGuardDump.Peer {
         var p = WireGuardDump.Peer(publicKey: "", endpoint: nil, allowedIPs: [], latestHandshake: 0, rxBytes: 0, txBytes: 0, keepalive: nil)
         var sawKey = false
-        for a in try attributes(bytes) {
+        for a in try Netlink.attributes(bytes) {
             switch Peer(rawValue: a.type) {
             case .publicKey?: p.publicKey = try key(a.value); sawKey = true
             case .endpoint?: p.endpoint = try endpoint(a.value)
@@ -121,7 +112,7 @@ public enum WireGuardNetlink {
             case .rxBytes?: p.rxBytes = Int(clamping: try int(a.value, 8))
             case .txBytes?: p.txBytes = Int(clamping: try int(a.value, 8))
             case .allowedIPs?:
-                for entry in try attributes(a.value) { p.allowedIPs.append(try allowedIP(entry.value)) }
+                for entry in try Netlink.attributes(a.value) { p.allowedIPs.append(try allowedIP(entry.value)) }
             default: continue
             }
         }
@@ -131,7 +122,7 @@ public enum WireGuardNetlink {
 
     static func allowedIP(_ bytes: ArraySlice<UInt8>) throws(UplinkError) -> String {
         var family: UInt16 = 0, address: ArraySlice<UInt8> = [], cidr = -1
-        for a in try attributes(bytes) {
+        for a in try Netlink.attributes(bytes) {
             switch AllowedIP(rawValue: a.type) {
             case .family?: family = UInt16(try int(a.value, 2))
             case .address?: address = a.value
@@ -151,13 +142,13 @@ public enum WireGuardNetlink {
     static func endpoint(_ v: ArraySlice<UInt8>) throws(UplinkError) -> String? {
         let b = Array(v)
         guard b.count >= 2 else { throw UplinkError(.parseError, "wireguard netlink endpoint is cut short") }
-        let family = u16(b, 0)
+        let family = Netlink.u16(b[...], 0)
         if family == 0 { return nil }
         guard b.count >= 4 else { throw UplinkError(.parseError, "wireguard netlink endpoint is cut short") }
         let port = Int(b[2]) << 8 | Int(b[3])
         if family == afInet, b.count >= 8, let ip = IPAddress(bytes: Array(b[4..<8])) { return "\(ip):\(port)" }
         if family == afInet6, b.count >= 28, let ip = IPAddress(bytes: Array(b[8..<24])) {
-            let scope = u32(b, 24)
+            let scope = Netlink.u32(b[...], 24)
             return "[\(ip)\(scope != 0 ? "%\(scope)" : "")]:\(port)"
         }
         throw UplinkError(.parseError, "wireguard netlink endpoint of family \(family) and \(b.count) bytes")
@@ -176,37 +167,15 @@ public enum WireGuardNetlink {
         return n
     }
 
-    struct Attribute { var type: UInt16; var value: ArraySlice<UInt8> }
-
-    /// The attributes in a run of bytes; nested ones are read by calling this on a value.
-    static func attributes(_ bytes: ArraySlice<UInt8>) throws(UplinkError) -> [Attribute] {
-        var out: [Attribute] = []
-        var off = bytes.startIndex
-        while off + 4 <= bytes.endIndex {
-            let len = Int(bytes[off]) | Int(bytes[off + 1]) << 8
-            let type = (UInt16(bytes[off + 2]) | UInt16(bytes[off + 3]) << 8) & attributeTypeMask
-            guard len >= 4, off + len <= bytes.endIndex else {
-                throw UplinkError(.parseError, "netlink attribute of \(len) bytes overruns its message")
-            }
-            out.append(Attribute(type: type, value: bytes[(off + 4)..<(off + len)]))
-            off += align(len)
-        }
-        return out
-    }
-
     static func message(type: UInt16, flags: UInt16, seq: UInt32, command: UInt8, attributes: [UInt8]) -> [UInt8] {
         let len = headerSize + genlHeaderSize + attributes.count
-        return le32(UInt32(len)) + le16(type) + le16(flags) + le32(seq) + le32(0) + [command, version, 0, 0] + attributes
+        return Netlink.le32(UInt32(len)) + Netlink.le16(type) + Netlink.le16(flags) + Netlink.le32(seq) + Netlink.le32(0)
+            + [command, version, 0, 0] + attributes
     }
 
     static func attribute(_ type: UInt16, _ value: [UInt8]) -> [UInt8] {
-        let out = le16(UInt16(4 + value.count)) + le16(type) + value
-        return out + [UInt8](repeating: 0, count: align(out.count) - out.count)
+        let out = Netlink.le16(UInt16(4 + value.count)) + Netlink.le16(type) + value
+        return out + [UInt8](repeating: 0, count: Netlink.align(out.count) - out.count)
     }
 
-    static func align(_ n: Int) -> Int { (n + 3) & ~3 }
-    static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
-    static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
-    static func u16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o + 1]) << 8 }
-    static func u32(_ b: [UInt8], _ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[o + $1]) << (8 * UInt32($1)) } }
 }

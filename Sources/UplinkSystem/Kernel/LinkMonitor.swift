@@ -27,24 +27,7 @@ public final class LinkMonitor {
         while true {
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
-            var off = 0
-            while off + 16 <= n {
-                let len = Int(buf[off]) | Int(buf[off + 1]) << 8 | Int(buf[off + 2]) << 16 | Int(buf[off + 3]) << 24
-                guard len >= 16, off + len <= n else { break }
-                // struct ifinfomsg (16 bytes) follows the 16-byte header; then rtattrs
-                var a = off + 32
-                while a + 4 <= off + len {
-                    let alen = Int(buf[a]) | Int(buf[a + 1]) << 8
-                    let atype = Int(buf[a + 2]) | Int(buf[a + 3]) << 8
-                    guard alen >= 4, a + alen <= off + len else { break }
-                    if atype == 3 /* IFLA_IFNAME */ {
-                        let bytes = buf[(a + 4)..<(a + alen)].prefix { $0 != 0 }
-                        names.insert(String(decoding: bytes, as: UTF8.self))
-                    }
-                    a += (alen + 3) & ~3
-                }
-                off += (len + 3) & ~3
-            }
+            names.formUnion(Netlink.linkNames(buf[0..<n]))
         }
         return names
     }
