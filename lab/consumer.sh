@@ -52,15 +52,22 @@ lab_consumer_setup() { lab_write_config "$(lab_consumer_root)" C; }
 # lab_consumer_add NODE PRIORITY [PREFIXLEN]: adds provider NODE (a|b) as an uplink of C by
 # hand and authorises it. The address is a /32 by default, as `add --help` suggests: nothing
 # about the provider can be derived from it (LAB_UPLINK_PREFIX=24 derives its .1).
+# LAB_IPV6=1: the uplink also gets the IPv6 address fd00:200:N::2/128 (dual stack).
+# LAB_UPLINK_DNS=ADDR: the uplink's DNS (what a grant would bring), --dns.
+# LAB_ENDPOINT_LL=1: the endpoint is the provider's link-local IPv6 address with C's
+# underlay device as its scope, [fe80::...%ul-a]:51900 (an 802.11s-style mesh).
 lab_consumer_add() {
-  local node=$1 prio=$2 len=${3:-${LAB_UPLINK_PREFIX:-32}} n ep addr pub out
+  local node=$1 prio=$2 len=${3:-${LAB_UPLINK_PREFIX:-32}} n ep addr pub out addrs auth
   case $node in a) n=1 ep=169.254.10.2 ;; b) n=2 ep=169.254.20.2 ;; *) lab_die "provider a or b"; return 1 ;; esac
   addr=10.200.$n.2
+  addrs=$addr/$len auth=$addr
+  if [[ ${LAB_IPV6:-0} == 1 ]]; then addrs+=",fd00:200:$n::2/128" auth+=",fd00:200:$n::2"; fi
+  if [[ ${LAB_ENDPOINT_LL:-0} == 1 ]]; then ep="[$(lab_underlay_ll "$node")%$(lab_underlay_dev "$node")]"; fi
   lab_provider_uplink_up "$node" >/dev/null
   out=$(lab_wgctl uplink add "provider-$node" --endpoint "$ep:51900" --public-key "$(lab_provider_pubkey "$node")" \
-        --address "$addr/$len" --priority "$prio" --json)
+        --address "$addrs" --priority "$prio" ${LAB_UPLINK_DNS:+--dns "$LAB_UPLINK_DNS"} --json)
   pub=$(printf '%s' "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["public_key"])')
-  lab_provider_authorize "$node" "$pub" "$addr"
+  lab_provider_authorize "$node" "$pub" "$auth"
 }
 
 lab_consumer_daemon_start() {

@@ -13,7 +13,7 @@ public enum RPCD {
         ("uplink_list", .object([])),
         ("uplink_status", .object([])),
         ("uplink_add", .object([("peer_id", .string("str")), ("endpoint", .string("str")), ("public_key", .string("str")),
-                                ("address", .string("str")), ("gateway", .string("str")), ("priority", .int(32)), ("weight", .int(32))])),
+                                ("address", .string("str")), ("gateway", .string("str")), ("dns", .string("str")), ("priority", .int(32)), ("weight", .int(32))])),
         ("uplink_remove", .object([("peer_id", .string("str"))])),
         ("uplink_set_priority", .object([("peer_id", .string("str")), ("weight", .int(32)), ("priority", .int(32))])),
         ("uplink_failover", .object([("enabled", .bool(true))])),
@@ -57,6 +57,7 @@ public enum RPCD {
             if let k = try args.string("public_key") { req.publicKey = try WireGuardKey(base64: k) }
             if let a = try args.string("address") { req.addresses = try parseAddresses(a) }
             if let g = try args.string("gateway") { req.gateway = try parseGateway(g) }
+            if let d = try args.string("dns") { req.dns = try parseDNS(d) }
             req.priority = try args.int("priority")
             req.weight = try args.int("weight")
             if req.addresses.isEmpty && req.gateway == nil && (req.endpoint == nil || req.publicKey == nil) {
@@ -117,6 +118,18 @@ public enum RPCD {
             throw UplinkError(.invalidArgument, "gateway \(PeerID.printable(text)) is not an IP address (the provider's own tunnel address, e.g. 10.200.1.1)")
         }
         return a
+    }
+
+    /// One to four resolver addresses, comma- or space-separated.
+    public static func parseDNS(_ text: String) throws(UplinkError) -> [String] {
+        let items = text.split(whereSeparator: { $0 == "," || $0 == " " })
+        guard !items.isEmpty, items.count <= 4 else { throw UplinkError(.invalidArgument, "dns must be one to four IP addresses") }
+        var out: [String] = []
+        for i in items {
+            guard let a = IPAddress(i) else { throw UplinkError(.invalidArgument, "dns \(PeerID.printable(String(i))) is not an IP address") }
+            out.append(a.description)
+        }
+        return out
     }
 
     public static func parseAddresses(_ text: String) throws(UplinkError) -> [IPPrefix] {

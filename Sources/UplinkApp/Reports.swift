@@ -69,6 +69,7 @@ extension UplinkService {
         }
         let backend = (try? BackendKind.choose(s, mwan3Present: snap.tx.exists("mwan3")))?.rawValue ?? "invalid"
         let active = activePath(snap, plan: plan, backend: backend)
+        let active6 = s.ipv6 ? activePath(snap, plan: plan, backend: backend, family: .ipv6) : ActivePath(source: "unmanaged")
         let decided = daemonPath(snap)
         let mwan3 = Mwan3Control(paths: paths)
         let held = backend == "mwan3" ? mwan3.loadHolds() : []
@@ -91,7 +92,10 @@ extension UplinkService {
         out.set("active_kind", active.kind)
         out.set("active_name", active.name)
         out.set("active_source", active.source)
-        out.set("failover_active", active.kind == "uplink")
+        out.set("failover_active", active.kind == "uplink" || active6.kind == "uplink")
+        // IPv6 is chosen on its own (option ipv6): its path, or "unreachable" when none carries it
+        out.set("active_path_ipv6", active6.key)
+        out.set("active_source_ipv6", s.ipv6 ? active6.source : nil)
         // what the daemon measured and decided, apart from where traffic goes (mwan3's view)
         out.set("daemon_path", decided?.key)
         out.set("mwan3_held", .array(held.sorted().map(JSONValue.string)))
@@ -110,11 +114,12 @@ extension UplinkService {
         var wans: [JSONValue] = []
         for key in snap.state.paths.keys.sorted() where snap.state.paths[key]!.kind == .wan {
             let h = snap.state.paths[key]!
-            wans.append(healthJSON(h, active: active.key == key, mwan3: backend == "mwan3" ? (mwan3.interfaceState(h.name), held.contains(h.name)) : nil))
+            wans.append(healthJSON(h, active: active.key == key || active6.key == key,
+                                   mwan3: backend == "mwan3" ? (mwan3.interfaceState(h.name), held.contains(h.name)) : nil))
         }
         out.set("wans", .array(wans))
         out.set("uplinks", .array(cfg.uplinks.map { u in
-            var j = uplinkJSON(u, plan: plan, state: snap.state, activeKey: active.key)
+            var j = uplinkJSON(u, plan: plan, state: snap.state, activeKey: active.key, activeKey6: active6.key)
             if backend == "mwan3", case .object(var o) = j {
                 o.append(("mwan3_state", mwan3.interfaceState(u.interface).map(JSONValue.string) ?? .null))
                 o.append(("held", .bool(held.contains(u.interface))))
@@ -142,6 +147,13 @@ extension UplinkService {
         offer.set("consumers", cfg.grants.count)
         offer.set("announced", snap.state.ownOffer?.announced)
         out.set("offer", offer.value)
+        // what dnsmasq asks now (option manage_dns): the active uplink's DNS while failed over
+        let dnsmasq = DnsmasqServers(paths: paths)
+        var dns = JSONObject()
+        dns.set("managed", s.manageDNS)
+        dns.set("servers_file", dnsmasq.file)
+        dns.set("servers", .array(DNSUpstreams.servers(in: dnsmasq.current() ?? "").map(JSONValue.string)))
+        out.set("dns", dns.value)
         out.set("mesh_counters", .object(snap.state.counters.keys.sorted().map { ($0, .int(Int64(snap.state.counters[$0]!))) }))
         out.set("warnings", .array(warnings.map(JSONValue.string)))
         out.set("state_file", stateFileJSON(snap.stateCondition))
@@ -173,19 +185,21 @@ extension UplinkService {
     /// written by every ifup/ifdown including the daemon's, else its trackers' status files, run
     /// through the mwan3 model): a decision mwan3 has not carried out is not shown as done. On
     /// the Linux backend the daemon moves the route itself, so its word is the truth.
-    func activePath(_ snap: Snapshot, plan: Plan?, backend: String) -> ActivePath {
-        if backend == "mwan3", let p = mwan3Path(snap) { return p }
-        return daemonPath(snap) ?? ActivePath(source: "unknown")
+    func activePath(_ snap: Snapshot, plan: Plan?, backend: String, family: AddressFamily = .ipv4) -> ActivePath {
+        if backend == "mwan3", let p = mwan3Path(snap, family: family) { return p }
+        return daemonPath(snap, family: family) ?? ActivePath(source: "unknown")
     }
 
     /// The daemon's decision, while it runs.
-    func daemonPath(_ snap: Snapshot) -> ActivePath? {
-        guard let pid = snap.state.daemonPID, kill(pid_t(pid), 0) == 0, let key = snap.state.activePath else { return nil }
+    func daemonPath(_ snap: Snapshot, family: AddressFamily = .ipv4) -> ActivePath? {
+        guard let pid = snap.state.daemonPID, kill(pid_t(pid), 0) == 0,
+              let key = family == .ipv4 ? snap.state.activePath : snap.state.activePath6 else { return nil }
         let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
-        return ActivePath(key: key, kind: parts.first, name: parts.count > 1 ? parts[1] : nil, source: "daemon")
+        let name = parts.count > 1 ? String(parts[1].dropLast(family == .ipv6 && parts[1].hasSuffix(AddressFamily.keySuffix) ? AddressFamily.keySuffix.count : 0)) : nil
+        return ActivePath(key: key, kind: parts.count > 1 ? parts.first : nil, name: name, source: "daemon")
     }
 
-    func mwan3Path(_ snap: Snapshot) -> ActivePath? {
+    func mwan3Path(_ snap: Snapshot, family: AddressFamily = .ipv4) -> ActivePath? {
         guard let mwan3 = snap.tx.document("mwan3")?.package else { return nil }
         let control = Mwan3Control(paths: paths)
         var online = Set<String>(), known = false
@@ -199,17 +213,18 @@ extension UplinkService {
             if state == "online" { online.insert(n) }
         }
         guard known else { return nil }
-        let probe = Mwan3Model.Packet(proto: "icmp", destination: IPAddress("192.0.2.1")!)
+        let probe = Mwan3Model.Packet(proto: "icmp", destination: IPAddress(family == .ipv4 ? "192.0.2.1" : "2001:db8::1")!)
         guard !online.isEmpty, case .interfaces(let ifs) = Mwan3Model(mwan3).decide(probe, online: online), let first = ifs.first else {
             return ActivePath(source: "mwan3")
         }
-        if let u = snap.configuration.uplinks.first(where: { $0.interface == first }) {
-            return ActivePath(key: "uplink:\(u.peer.rawValue)", kind: "uplink", name: u.peer.rawValue, source: "mwan3")
+        let uplinkInterface: (UplinkConfig) -> String = { family == .ipv4 ? $0.interface : InterfaceNaming.ipv6InterfaceName(interface: $0.interface) }
+        if let u = snap.configuration.uplinks.first(where: { uplinkInterface($0) == first }) {
+            return ActivePath(key: family.key(kind: .uplink, name: u.peer.rawValue), kind: "uplink", name: u.peer.rawValue, source: "mwan3")
         }
-        return ActivePath(key: "wan:\(first)", kind: "wan", name: first, source: "mwan3")
+        return ActivePath(key: family.key(kind: .wan, name: first), kind: "wan", name: first, source: "mwan3")
     }
 
-    func uplinkJSON(_ u: UplinkConfig, plan: Plan?, state: RuntimeState, activeKey: String? = nil) -> JSONValue {
+    func uplinkJSON(_ u: UplinkConfig, plan: Plan?, state: RuntimeState, activeKey: String? = nil, activeKey6: String? = nil) -> JSONValue {
         let key = "uplink:\(u.peer.rawValue)"
         let placement = plan?.uplinks.first { $0.peer == u.peer }
         var j = JSONObject()
@@ -225,14 +240,14 @@ extension UplinkService {
         j.set("route_metric", placement?.routeMetric)
         j.set("mwan3_metric", placement?.memberMetric)
         let h = state.paths[key]
-        j.set("state", (h?.state ?? .unknown).rawValue)
-        j.set("latency_ms", h?.latencyMs)
-        j.set("loss_pct", h?.lossPct)
-        j.set("since", h?.since)
-        j.set("last_check", h?.lastCheck)
+        figures(h, active: activeKey == key, into: &j)
         j.set("handshake_age_s", h?.handshakeAge)
-        j.set("detail", h?.detail)
-        j.set("active", activeKey == key)
+        // the uplink's IPv6 side, measured and chosen on its own
+        if let h6 = state.paths[key + AddressFamily.keySuffix] {
+            var v6 = JSONObject()
+            figures(h6, active: activeKey6 == h6.key, into: &v6)
+            j.set("ipv6", v6.value)
+        }
         return j.value
     }
 
@@ -240,19 +255,25 @@ extension UplinkService {
     func healthJSON(_ h: PathHealth, active: Bool, mwan3: (state: String?, held: Bool)? = nil) -> JSONValue {
         var j = JSONObject()
         j.set("name", h.name)
+        j.set("family", h.family.rawValue)
         j.set("device", h.device)
-        j.set("state", h.state.rawValue)
-        j.set("latency_ms", h.latencyMs)
-        j.set("loss_pct", h.lossPct)
-        j.set("since", h.since)
-        j.set("last_check", h.lastCheck)
-        j.set("detail", h.detail)
-        j.set("active", active)
+        figures(h, active: active, into: &j)
         if let m = mwan3 {
             j.set("mwan3_state", m.state)
             j.set("held", m.held)
         }
         return j.value
+    }
+
+    /// A path's measured state and figures (an unmeasured path is `unknown`).
+    func figures(_ h: PathHealth?, active: Bool, into j: inout JSONObject) {
+        j.set("state", (h?.state ?? .unknown).rawValue)
+        j.set("latency_ms", h?.latencyMs)
+        j.set("loss_pct", h?.lossPct)
+        j.set("since", h?.since)
+        j.set("last_check", h?.lastCheck)
+        j.set("detail", h?.detail)
+        j.set("active", active)
     }
 
     func stateFileJSON(_ c: RuntimeStateStore.Condition) -> JSONValue {

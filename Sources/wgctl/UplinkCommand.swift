@@ -22,6 +22,7 @@ enum UplinkCommands {
                     .value("public-key", "key", "Provider's WireGuard public key."),
                     .value("address", "cidr", "This uplink's tunnel address, CIDR (e.g. 10.200.1.2/32)."),
                     .value("gateway", "address", "The provider's own tunnel address (e.g. 10.200.1.1), which `test` pings; learnt from the tunnel when left out."),
+                    .value("dns", "addresses", "DNS servers dnsmasq asks while traffic goes through this uplink (comma-separated); a grant brings its own."),
                     .value("priority", "1-100", "1–100, higher is preferred (mwan3 member metric orders failover)."),
                     .value("weight", "1-1000", "1–1000, share of load among equal priorities (mwan3 member weight)."),
                 ], run: add),
@@ -95,6 +96,13 @@ enum UplinkCommands {
         var lines: [String] = []
         let active = v["active_path"]?.stringValue ?? "unknown"
         lines.append("Default route via: \(active)\(v["failover_active"]?.boolValue == true ? "  (FAILED OVER)" : "")  [source: \(Output.text(v["active_source"]))]")
+        if v["dns"]?["managed"]?.boolValue == true {
+            let servers = (v["dns"]?["servers"]?.arrayValue ?? []).compactMap(\.stringValue)
+            lines.append("DNS: dnsmasq asks " + (servers.isEmpty ? "its own resolvers" : servers.joined(separator: ", ") + " (the active uplink's)"))
+        }
+        if let six = v["active_source_ipv6"]?.stringValue {
+            lines.append("IPv6 default route via: \(v["active_path_ipv6"]?.stringValue ?? "unknown")  [source: \(six)]")
+        }
         lines.append("Backend: \(Output.text(v["backend"]))   policy: \(Output.text(v["policy"]))   enabled: \(Output.text(v["enabled"]))   auto_failover: \(Output.text(v["auto_failover"]))")
         if v["backend"]?.stringValue == "mwan3" {
             let decided = v["daemon_path"]?.stringValue
@@ -114,7 +122,7 @@ enum UplinkCommands {
         if any { lines.append(det) }
         var t = TextTable(["PATH", "DEVICE", "STATE", "LATENCY", "LOSS", "SINCE", "CHECKED", "ACTIVE"])
         for w in v["wans"]?.arrayValue ?? [] {
-            t.add(["wan:" + Output.text(w["name"]), Output.text(w["device"]), Output.text(w["state"]), Output.ms(w["latency_ms"]),
+            t.add(["wan:" + Output.text(w["name"]) + (w["family"]?.stringValue == "ipv6" ? AddressFamily.keySuffix : ""), Output.text(w["device"]), Output.text(w["state"]), Output.ms(w["latency_ms"]),
                    Output.pct(w["loss_pct"]), Output.age(since: w["since"], now: now), Output.age(since: w["last_check"], now: now),
                    w["active"]?.boolValue == true ? "*" : ""])
         }
@@ -122,6 +130,11 @@ enum UplinkCommands {
             t.add(["uplink:" + Output.text(u["peer_id"]), Output.text(u["interface"]), Output.text(u["state"]), Output.ms(u["latency_ms"]),
                    Output.pct(u["loss_pct"]), Output.age(since: u["since"], now: now), Output.age(since: u["last_check"], now: now),
                    u["active"]?.boolValue == true ? "*" : ""])
+            if let six = u["ipv6"], six != .null {
+                t.add(["uplink:" + Output.text(u["peer_id"]) + AddressFamily.keySuffix, Output.text(u["interface"]), Output.text(six["state"]),
+                       Output.ms(six["latency_ms"]), Output.pct(six["loss_pct"]), Output.age(since: six["since"], now: now),
+                       Output.age(since: six["last_check"], now: now), six["active"]?.boolValue == true ? "*" : ""])
+            }
         }
         lines.append("")
         lines.append(t.render())
@@ -138,7 +151,7 @@ enum UplinkCommands {
     static func add(_ p: ParsedCommand) throws {
         let common = Common(p)
         let peer = try validatedPeer(p.argument("peer-id"))
-        let endpoint = p.value("endpoint"), publicKey = p.value("public-key"), address = p.value("address"), gateway = p.value("gateway")
+        let endpoint = p.value("endpoint"), publicKey = p.value("public-key"), address = p.value("address"), gateway = p.value("gateway"), dns = p.value("dns")
         let priority = try p.int("priority"), weight = try p.int("weight")
         try failing(common) {
             let (u, o): (UplinkConfig, ApplyOutcome)
@@ -150,6 +163,7 @@ enum UplinkCommands {
                 if let publicKey { req.publicKey = try WireGuardKey(base64: publicKey) }
                 if let address { req.addresses = try RPCD.parseAddresses(address) }
                 if let gateway { req.gateway = try RPCD.parseGateway(gateway) }
+                if let dns { req.dns = try RPCD.parseDNS(dns) }
                 req.priority = priority
                 req.weight = weight
                 (u, o) = try common.service.add(req)

@@ -34,6 +34,7 @@ import UplinkSystem
         (["uplink", "priority", "nodeA", "ten"], "<priority> is a whole number"),
         (["uplink", "failover", "maybe"], "<mode> is enable or disable"),
         (["uplink", "notify", "explode"], "unknown action 'explode'"),
+        (["uplink", "add", "nodeA", "--address", "10.0.0.2/32", "--address", "fd00::2/128"], "--address is given twice"),
     ])
     func usageErrorsExit2BeforeAnythingRuns(args: [String], message: String) throws {
         let f = try FixtureRoot()

@@ -8,7 +8,8 @@ import UplinkSystem
     let repo = FixtureRoot.repo
 
     @Test func scriptsParse() throws {
-        for f in ["openwrt/etc/init.d/wireguard-uplink", "openwrt/etc/hotplug.d/iface/95-wireguard-uplink", "rpcd/luci.wireguard-dashboard"] {
+        for f in ["openwrt/etc/init.d/wireguard-uplink", "openwrt/etc/hotplug.d/iface/95-wireguard-uplink", "rpcd/luci.wireguard-dashboard",
+                  "openwrt/etc/uci-defaults/90-wireguard-uplink-dns"] {
             let r = try Command.run("busybox", ["ash", "-n", repo + "/" + f])
             #expect(r.ok, "\(f): \(r.errorText)")
         }
@@ -51,6 +52,27 @@ import UplinkSystem
         #expect(r.output.contains("sourced-ok"), "the shim must not exit the sourcing shell")
         let got = (try Files.read(record)).map { String(decoding: $0, as: UTF8.self).trimmingNewlines() } ?? ""
         #expect(got == expected)
+    }
+
+    /// At first boot dnsmasq is pointed at the daemon's servers-file, once, and never where the
+    /// user has a servers-file of their own (uci stubbed over two dnsmasq sections).
+    @Test func uciDefaultsGiveDnsmasqOurServersFileOnlyWhereItHasNone() throws {
+        let f = try FixtureRoot()
+        let log = f.root + "/uci-calls"
+        let stub = """
+        uci() {
+          [ "$1" = "-q" ] && shift
+          case "$1" in
+            show) printf 'dhcp.cfg01411c=dnsmasq\ndhcp.cfg01411c.domain=lan\ndhcp.adblock=dnsmasq\ndhcp.adblock.serversfile=/etc/adblock.servers\ndhcp.lan=dhcp\n' ;;
+            get) [ "$2" = dhcp.adblock.serversfile ] && echo /etc/adblock.servers ;;
+            *) echo "$*" >> \(log) ;;
+          esac
+        }
+        """
+        let r = try Command.run("busybox", ["ash", "-c", "\(stub)\n. \(repo)/openwrt/etc/uci-defaults/90-wireguard-uplink-dns"])
+        #expect(r.ok, "\(r.errorText)")
+        let got = (try Files.read(log)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        #expect(got == "set dhcp.cfg01411c.serversfile=/var/run/wireguard-uplink.dnsmasq-servers\ncommit dhcp\n")
     }
 
     @Test func aclListsEveryMethodOnce() throws {

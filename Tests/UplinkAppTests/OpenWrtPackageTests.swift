@@ -84,7 +84,8 @@ import UplinkSystem
         }
         #expect(compile.contains("$(PKG_BUILD_DIR)/helpers/wgctl-http-probe.c") && Files.exists(repo + "/helpers/wgctl-http-probe.c"))
         #expect(Set(targets) == ["$(1)/usr/bin/wgctl", "$(1)/usr/libexec/wgctl-http-probe", "$(1)/etc/init.d/wireguard-uplink", "$(1)/etc/hotplug.d/iface/95-wireguard-uplink",
-                                 "$(1)/etc/config/wireguard-uplink", "$(1)/usr/libexec/rpcd/luci.wireguard-dashboard"])
+                                 "$(1)/etc/config/wireguard-uplink", "$(1)/usr/libexec/rpcd/luci.wireguard-dashboard",
+                                 "$(1)/etc/uci-defaults/90-wireguard-uplink-dns"])
         // SecuBox's luci-app-wireguard-dashboard owns the same rpcd path: opkg refuses, with the reason
         #expect(mk.field("Package/wireguard-uplink", "CONFLICTS") == "luci-app-wireguard-dashboard")
     }

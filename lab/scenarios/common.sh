@@ -23,16 +23,19 @@ scenario_up() {
   [[ $(lab_path_name "$(lab_client_source_ip)") == C-WAN ]] || fail "client does not start on C's WAN"
 }
 
-# UDP stream from the client and its log at the isp
+# stream_start [6]: a UDP stream from the client and its log at the isp, over IPv4 (SINK_LOG)
+# or with 6 over IPv6 (client fd00:50::10 → isp 2001:db8:19::1, SINK6_LOG)
 stream_start() {
-  SINK_LOG="$(lab_state)/logs/sink.log"
-  lab_udp_sink_start "$SINK_LOG" >/dev/null
-  lab_udp_source_start client --interval-ms 10 >/dev/null
-  lab_wait 5 test -s "$SINK_LOG" || fail "no UDP reaches the sink"
+  local v=${1:-} log
+  log="$(lab_state)/logs/sink$v.log"
+  if [[ $v == 6 ]]; then SINK6_LOG=$log; else SINK_LOG=$log; fi
+  "lab_udp_sink_start$v" "$log" >/dev/null
+  "lab_udp_source_start$v" client --interval-ms 10 >/dev/null
+  lab_wait 5 test -s "$log" || fail "no IPv${v:-4} UDP reaches the sink"
 }
 
-stream_stop() {
-  lab_stop udp-source-client || true
+stream_stop() {   # [6]
+  lab_stop "udp-source${1:-}-client" || true
   sleep 0.2
 }
 
@@ -44,3 +47,14 @@ json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d'"$1"')
 last_source() { tail -n 1 "$SINK_LOG" | awk '{print $2}'; }
 
 daemon_switches() { grep -c 'default route:' "$(lab_state)/logs/wgctl-daemon.log" || true; }
+
+# the IPv6 stream's gap_json and last_source
+gap6_json() { python3 "$LAB_DIR/tools/gap_report.py" "$SINK6_LOG" --json "$@"; }
+last_source6() { tail -n 1 "$SINK6_LOG" | awk '{print $2}'; }
+now_ns() { python3 -c 'import time; print(time.monotonic_ns())'; }
+
+# dual-stack settings for lab_write_config: IPv6 managed, IPv6 track targets in the isp
+LAB_IPV6_SETTINGS="	option ipv6 '1'
+	list track_ip '2001:db8:19::2'
+	list track_ip '2001:db8:19::3'
+	list track_ip '2001:db8:19::4'"

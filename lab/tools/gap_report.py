@@ -3,15 +3,26 @@
 
 Reads lines "recv_monotonic_ns src_ip seq" and reports, within a time window,
 the longest gap between consecutive arrivals, the source IPs seen before and
-after that gap, and loss/duplicate counts.
+after that gap, and loss/duplicate counts. src_ip may be IPv4 or IPv6
+(udp_sink.py bound to an IPv6 address logs IPv6 sources); addresses are
+compared in canonical form, so --src 2001:DB8:18:3:0::2 matches 2001:db8:18:3::2.
 
 Window: --start-ns/--end-ns (absolute CLOCK_MONOTONIC ns, e.g. taken with
 `python3 -c 'import time; print(time.monotonic_ns())'`), or --skip-ms /
 --duration-ms relative to the first record. Default: the whole log.
 """
 import argparse
+import ipaddress
 import json
 import sys
+
+
+def canon(ip):
+    """Canonical text form of an IPv4/IPv6 address (unparseable text unchanged)."""
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return ip
 
 
 def load(path):
@@ -22,7 +33,7 @@ def load(path):
             if len(parts) != 3:
                 continue
             try:
-                recs.append((int(parts[0]), parts[1], int(parts[2])))
+                recs.append((int(parts[0]), canon(parts[1]), int(parts[2])))
             except ValueError:
                 continue
     recs.sort(key=lambda r: r[0])
@@ -81,7 +92,8 @@ def main():
 
     recs = load(a.log)
     if a.src:
-        recs = [r for r in recs if r[1] in a.src]
+        want = {canon(x) for x in a.src}
+        recs = [r for r in recs if r[1] in want]
     if recs:
         lo = a.start_ns if a.start_ns is not None else recs[0][0] + int(a.skip_ms * 1e6)
         hi = a.end_ns if a.end_ns is not None else (

@@ -4,9 +4,11 @@
 GET /generate_204 -> 204 No Content (captive-portal style connectivity probe)
 GET /whoami       -> 200, body = the client's source IP as seen here + "\n"
 anything else     -> 404
-Default bind 198.19.0.1:80. Requests are logged to stderr.
+Default bind 198.19.0.1:80; a --bind containing ':' listens on IPv6 (the lab
+runs a second instance on [2001:db8:19::1]:80). Requests are logged to stderr.
 """
 import argparse
+import socket
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -49,10 +51,15 @@ def main():
     ap.add_argument("--bind", default="198.19.0.1")
     ap.add_argument("--port", type=int, default=80)
     a = ap.parse_args()
-    ThreadingHTTPServer.allow_reuse_address = True
-    ThreadingHTTPServer.daemon_threads = True
-    srv = ThreadingHTTPServer((a.bind, a.port), Handler)
-    print(f"http server on {a.bind}:{a.port}", file=sys.stderr, flush=True)
+    v6 = ":" in a.bind
+
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if v6 else socket.AF_INET
+        allow_reuse_address = True
+        daemon_threads = True
+
+    srv = Server((a.bind, a.port), Handler)
+    print(f"http server on {'[%s]' % a.bind if v6 else a.bind}:{a.port}", file=sys.stderr, flush=True)
     srv.serve_forever()
 
 

@@ -5,7 +5,8 @@ Each datagram becomes one line in --log (flushed per line):
     recv_monotonic_ns src_ip seq
 where seq is the first whitespace-separated token of the payload (or -1 if it
 is not an integer). CLOCK_MONOTONIC is system-wide, so timestamps are
-comparable across namespaces. Default bind 198.19.0.1:9000.
+comparable across namespaces. Default bind 198.19.0.1:9000; a --bind
+containing ':' listens on IPv6 (src_ip is then an IPv6 address).
 """
 import argparse
 import signal
@@ -21,7 +22,7 @@ def main():
     ap.add_argument("--log", required=True)
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in a.bind else socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((a.bind, a.port))
     with open(a.log, "a", buffering=1) as f:

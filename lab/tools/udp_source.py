@@ -5,7 +5,8 @@ Payload: "<seq> <tag>\\n" padded to --size bytes; seq starts at 0.
 Runs until killed (SIGTERM/SIGINT) or for --duration seconds. Send errors
 (e.g. ENETUNREACH while routes change) are counted, never fatal. Sends are
 scheduled on an absolute clock so the rate does not drift. Prints a one-line
-summary to stderr at exit.
+summary to stderr at exit. A --host (or --bind) containing ':' sends over
+IPv6, e.g. --host 2001:db8:19::1.
 """
 import argparse
 import signal
@@ -35,7 +36,8 @@ def main():
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    v6 = ":" in a.host or ":" in (a.bind or "")
+    s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
     if a.device:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, a.device.encode())
     if a.bind:

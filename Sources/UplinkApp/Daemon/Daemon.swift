@@ -21,7 +21,16 @@ public final class Daemon {
     var specs: [PathSpec] = []
     var trackers: [String: PathTracker] = [:]
     var fast: [String: FastProbe] = [:]
-    var active: String?
+    /// The path carrying each family's default route (a path key, or `Daemon.unreachable`).
+    var activeByFamily: [AddressFamily: String] = [:]
+    /// The IPv4 default path (what `active` always meant).
+    var active: String? {
+        get { activeByFamily[.ipv4] }
+        set { activeByFamily[.ipv4] = newValue }
+    }
+    /// activeByFamily's value when no path carries the family (IPv6 only: the router answers
+    /// "no route" at once, LinuxKernel.DefaultPath.unreachable).
+    static let unreachable = PathSelector.unreachable
     var state: RuntimeState
     let store: RuntimeStateStore
     let kernel = LinuxKernel()
@@ -34,6 +43,7 @@ public final class Daemon {
     var dirty = true
     var daemonLock: FileLock?
     let mesh: MeshAgent
+    let dnsmasq: DnsmasqServers
     /// What the mesh last heard from us: nil = not offering, else whether available.
     var announced: Bool? = nil
     let log: (String) -> Void
@@ -68,6 +78,7 @@ public final class Daemon {
         wake = try WakeSocket(listeningAt: service.paths.wakeSocket)
         checks = try BackgroundChecks()
         mesh = MeshAgent(log: log)
+        dnsmasq = DnsmasqServers(paths: service.paths)
     }
 
     public func run() throws(UplinkError) {
@@ -98,12 +109,14 @@ public final class Daemon {
             tick()
         }
         releaseHolds(reason: "stopping")
+        updateDNS(stopping: true)
         if backend == .linux {
             let removed = kernel.teardown()
             log("removed what the Linux backend installed: \(removed.isEmpty ? "nothing was left" : removed.joined(separator: ", "))")
             state.activePath = nil
             state.failoverActive = false
         }
+        if backend == .linux { state.activePath6 = nil }
         saveState(force: true)
         log("stopped")
     }
@@ -120,9 +133,8 @@ public final class Daemon {
         mesh.refresh(settings: configuration.settings, paths: service.paths, state: state)
         state.daemonPID = Int(getpid())
         // start on the WAN (or keep what the runtime state says is active, if it still exists)
-        let firstWAN = specs.first { $0.kind == .wan }?.key
-        active = nil
-        switchTo(firstWAN, reason: "start")
+        activeByFamily = [:]
+        for f in families { switchTo(firstWAN(f), family: f, reason: "start") }
         for spec in specs where spec.kind == .wan && !LinkMonitor.hasCarrier(spec.device) {
             markDown(spec.key, reason: "no carrier")
         }
@@ -173,9 +185,18 @@ public final class Daemon {
             }
             rebuildPaths()
             mesh.refresh(settings: configuration.settings, paths: service.paths, state: state)
-            if let a = active, trackers[a] == nil { active = nil }
+            for (f, a) in activeByFamily where a != Self.unreachable && trackers[a] == nil { activeByFamily[f] = nil }
+            if !families.contains(.ipv6), activeByFamily.removeValue(forKey: .ipv6) != nil || state.activePath6 != nil {
+                state.activePath6 = nil
+                if backend == .linux {
+                    kernel.removeRules(family: .ipv6)
+                    _ = try? kernel.setDefault(.unreachable, divert: false, family: .ipv6)
+                    log("IPv6 is no longer managed: its rules are removed")
+                }
+            }
             reselect(reason: "configuration reloaded")
-            if active == nil { switchTo(specs.first { $0.kind == .wan }?.key, reason: "configuration reloaded") }
+            updateDNS()
+            for f in families where activeByFamily[f] == nil { switchTo(firstWAN(f), family: f, reason: "configuration reloaded") }
             nextFullCheck = Clock.monotonic()
             announceIfDue(force: true)
             enforceMwan3()
@@ -208,8 +229,9 @@ public final class Daemon {
         case "ifdown", "disconnected":
             guard parts.count >= 2 else { return }
             let iface = parts[1]
-            if let spec = specs.first(where: { $0.kind == .wan && ($0.name == iface || $0.device == iface) }) {
-                if backend == .mwan3, let addr = kernel.address(of: spec.device) {
+            // the event names a netifd interface (wan, wan6) or a device both families share
+            for spec in specs where spec.kind == .wan && (spec.name == iface || spec.device == iface) {
+                if backend == .mwan3, let addr = kernel.address(of: spec.device, family: spec.family) {
                     kernel.flushConntrack(replyDestination: addr)
                     log("\(action) \(iface): flushed connections NATed to \(addr)")
                 }
@@ -342,9 +364,16 @@ public final class Daemon {
         enforceMwan3()
     }
 
-    func candidates() -> (wans: [PathCandidate], uplinks: [PathCandidate]) {
+    /// The families the daemon routes: IPv4, and IPv6 with `option ipv6 '1'`.
+    var families: [AddressFamily] { configuration.settings.ipv6 ? [.ipv4, .ipv6] : [.ipv4] }
+
+    func firstWAN(_ family: AddressFamily) -> String? {
+        specs.first { $0.kind == .wan && $0.family == family }?.key
+    }
+
+    func candidates(_ family: AddressFamily) -> (wans: [PathCandidate], uplinks: [PathCandidate]) {
         var wans: [PathCandidate] = [], ups: [PathCandidate] = []
-        for spec in specs {
+        for spec in specs where spec.family == family {
             guard let t = trackers[spec.key] else { continue }
             if spec.kind == .wan {
                 wans.append(PathCandidate(key: spec.key, health: t.health))
@@ -358,32 +387,42 @@ public final class Daemon {
         return (wans, ups)
     }
 
+    /// Chooses each family's path on its own: a provider may carry IPv4 and not IPv6.
     func reselect(reason: String) {
-        let (wans, ups) = candidates()
-        let choice = PathSelector.choose(current: active, wans: wans, uplinks: ups, settings: configuration.settings)
-        if choice != active { switchTo(choice, reason: reason) }
+        for f in families {
+            let (wans, ups) = candidates(f)
+            let current = activeByFamily[f]
+            // with mwan3 its own last_resort (stock: unreachable) does the same for IPv6
+            let choice = PathSelector.choose(family: f, current: current, wans: wans, uplinks: ups, settings: configuration.settings,
+                                             canWithdraw: backend == .linux)
+            if choice != current { switchTo(choice, family: f, reason: reason) }
+        }
     }
 
-    func switchTo(_ key: String?, reason: String) {
-        let old = active
-        guard let key, let spec = specs.first(where: { $0.key == key }) else {
-            active = nil
+    func switchTo(_ key: String?, family: AddressFamily = .ipv4, reason: String) {
+        let old = activeByFamily[family]
+        let spec = specs.first { $0.key == key && $0.family == family }
+        guard let key, spec != nil || key == Self.unreachable else {
+            activeByFamily[family] = nil
             refreshFastSet()
             return
         }
         if backend == .linux {
             do {
-                switch spec.kind {
-                case .wan:
-                    let main = kernel.wans(configured: [])
-                    let gw = spec.gateway ?? main.first { $0.device == spec.device }?.gateway
-                    try kernel.setDefault(.wan(device: spec.device, gateway: gw),
-                                          divert: PolicyRules.mustDivert(uplink: false, device: spec.device, mainDefault: main.first?.device))
-                case .uplink:
-                    try kernel.setDefault(.uplink(device: spec.device), divert: true)
+                switch spec?.kind {
+                case .wan?:
+                    let main = kernel.wans(configured: [], family: family)
+                    let gw = spec!.gateway ?? main.first { $0.device == spec!.device }?.gateway
+                    try kernel.setDefault(.wan(device: spec!.device, gateway: gw),
+                                          divert: PolicyRules.mustDivert(uplink: false, device: spec!.device, mainDefault: main.first?.device),
+                                          family: family)
+                case .uplink?:
+                    try kernel.setDefault(.uplink(device: spec!.device), divert: true, family: family)
+                case nil:
+                    try kernel.setDefault(.unreachable, divert: true, family: family)
                 }
             } catch {
-                log("cannot move the default route to \(key): \(error.message)")
+                log("cannot move the \(family.label) default route to \(key): \(error.message)")
                 return
             }
             // connections NATed to the old path would keep its address: make them start over
@@ -391,36 +430,40 @@ public final class Daemon {
                 kernel.flushConntrack(replyDestination: addr)
             }
         }
-        active = key
-        state.activePath = key
-        state.failoverActive = spec.kind == .uplink
+        activeByFamily[family] = key
+        if family == .ipv4 { state.activePath = key } else { state.activePath6 = key }
+        state.failoverActive = activeByFamily.values.contains { $0.hasPrefix("uplink:") }
         refreshFastSet()
-        log("default route: \(old ?? "none") → \(key) (\(reason))")
+        log("\(family == .ipv4 ? "" : "IPv6 ")default route: \(old ?? "none") → \(key) (\(reason))")
+        if family == .ipv4 { updateDNS() }
         saveState(force: true)
     }
 
     func natAddress(_ spec: PathSpec) -> String? {
-        if spec.kind == .uplink, let a = spec.uplink?.addresses.first(where: { $0.address.isV4 }) { return a.address.description }
-        return kernel.address(of: spec.device)
+        if spec.kind == .uplink, let a = spec.uplink?.addresses.first(where: { spec.family.contains($0.address) }) { return a.address.description }
+        return kernel.address(of: spec.device, family: spec.family)
     }
 
     /// Fast-probed paths: the active one, and every WAN while failed over.
     func refreshFastSet() {
         var wanted = Set<String>()
-        if let a = active { wanted.insert(a) }
-        if let a = active, a.hasPrefix("uplink:") {
-            for s in specs where s.kind == .wan { wanted.insert(s.key) }
+        for (f, a) in activeByFamily {
+            if a != Self.unreachable { wanted.insert(a) }
+            // off the WAN: every WAN of the family is watched for its return
+            if a.hasPrefix("uplink:") || a == Self.unreachable {
+                for s in specs where s.kind == .wan && s.family == f { wanted.insert(s.key) }
+            }
         }
         // a WAN that is down is watched for recovery even while on another WAN
         for s in specs where s.kind == .wan && trackers[s.key]?.health.state == .down { wanted.insert(s.key) }
         // a path held out of mwan3 is watched until it may go back
         if backend == .mwan3 { for s in specs where held.contains(mwan3Interface(s)) { wanted.insert(s.key) } }
         for key in fast.keys where !wanted.contains(key) { fast[key] = nil }
-        let targets = configuration.settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
         for key in wanted where fast[key] == nil {
             guard let spec = specs.first(where: { $0.key == key }), LinkMonitor.exists(spec.device) else { continue }
             do {
-                fast[key] = try FastProbe(key: key, device: spec.device, targets: targets, mark: mwan3Mark)
+                fast[key] = try FastProbe(key: key, device: spec.device, family: spec.family,
+                                          targets: configuration.settings.trackTargets(spec.family), mark: mwan3Mark)
             } catch {
                 log("cannot probe \(key): \(error.message)")
             }

@@ -18,7 +18,12 @@ extension Daemon {
     /// ignores, e.g. on an interface it has disabled, must not loop).
     static let mwan3CommandSpacing = 2.0
 
-    func mwan3Interface(_ spec: PathSpec) -> String { spec.kind == .wan ? spec.name : spec.device }
+    /// The mwan3 interface of a path: a WAN's own (wan, wan6...), an uplink's device for its
+    /// IPv4 side and its `w6_` interface for its IPv6 side.
+    func mwan3Interface(_ spec: PathSpec) -> String {
+        if spec.kind == .wan { return spec.name }
+        return spec.family == .ipv4 ? spec.device : InterfaceNaming.ipv6InterfaceName(interface: spec.device)
+    }
 
     /// Logs when the backend can no longer fail over, and when it can again.
     func checkBackend() {

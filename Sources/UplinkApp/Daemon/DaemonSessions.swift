@@ -15,7 +15,9 @@ extension Daemon {
         guard backend == .linux else { return }
         let now = Clock.monotonic()
         var plan: LinuxPlan? = nil
-        for spec in specs where spec.kind == .uplink {
+        // the tunnel is one session for both families: only its IPv4 side's death renews it (a
+        // provider that lost only its IPv6 has a good session)
+        for spec in specs where spec.kind == .uplink && spec.family == .ipv4 {
             guard let t = trackers[spec.key] else { continue }
             if t.health.state == .up || t.health.state == .degraded { sessionRenewals[spec.key] = nil }
             guard t.health.state == .down, let u = spec.uplink, LinkMonitor.exists(spec.device) else { continue }

@@ -14,11 +14,11 @@ final class FastProbe {
     private var pending: [(seq: UInt16, deadline: Double, failed: Bool)] = []
     private var replies: [UInt16: Double] = [:]
 
-    init(key: String, device: String, targets: [IPAddress], mark: UInt32? = nil) throws(UplinkError) {
+    init(key: String, device: String, family: AddressFamily = .ipv4, targets: [IPAddress], mark: UInt32? = nil) throws(UplinkError) {
         self.key = key
         self.device = device
         self.targets = targets
-        socket = try ICMPSocket(device: device, mark: mark)
+        socket = try ICMPSocket(device: device, family: family, mark: mark)
     }
 
     var fd: Int32 { socket.fd }

@@ -3,13 +3,15 @@ import UplinkSystem
 
 /// One full check of a path: k-of-n pings through its device, DNS through it, an HTTP probe
 /// through it, and for an uplink the WireGuard handshake age and counters. Bounded: at most
-/// about 6 s, and per path 2 pings per target + 1 DNS query + 1 HTTP request.
+/// about 6 s, and per path 2 pings per target + 1 DNS query + 1 HTTP request. A path's IPv6
+/// side is checked with the IPv6 track targets and the tunnel's figures; DNS and HTTP, which
+/// say whether names and the web work at all, are the IPv4 side's.
 public enum FullCheck {
     /// Runs in this process (the daemon: on its check thread) but for HTTP, which goes to the
     /// one libcurl helper the process keeps; the tunnel's counters come from its UAPI socket or
     /// kernel WireGuard's netlink, without a process.
     public static func run(_ spec: PathSpec, settings: Settings, standby: Bool, now: Double) -> PathCheck {
-        let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
+        let targets = settings.trackTargets(spec.family)
         guard LinkMonitor.exists(spec.device) else {
             return PathCheck(verdict: .down, detail: "device \(spec.device) does not exist", standby: standby, startedAt: now)
         }
@@ -29,7 +31,7 @@ public enum FullCheck {
         var dnsOK: Bool? = nil
         var resolved: IPAddress? = nil
         let host = HTTPProbe.host(settings.probeURL)
-        if let server = IPAddress(settings.dnsServer) {
+        if spec.family == .ipv4, let server = IPAddress(settings.dnsServer) {
             let name = host.flatMap { IPAddress($0) == nil ? $0 : nil } ?? settings.probeDNSName
             if let a = try? DNSProbe.resolve(name, server: server, device: spec.device, timeout: 1.5) {
                 dnsOK = a.rcode == 0 && !a.addresses.isEmpty
@@ -39,7 +41,7 @@ public enum FullCheck {
             }
         }
         var httpOK: Bool? = nil
-        if answered > 0 {
+        if answered > 0, spec.family == .ipv4 {
             let literal = host.flatMap { IPAddress($0) }
             if literal != nil || resolved != nil {
                 let pin = literal == nil ? resolved : nil

@@ -10,6 +10,7 @@ public struct PathSpec: Equatable, Sendable {
     /// WAN gateway (Linux backend) for the default route.
     public var gateway: String?
     public var uplink: UplinkConfig?
+    public var family: AddressFamily = .ipv4
 
     public var isTunnel: Bool { kind == .uplink }
 }
@@ -18,30 +19,52 @@ extension UplinkService {
     /// The WANs and uplinks of the current configuration. On the Linux backend WANs are
     /// `wan_device` (or the default route's device); with mwan3 they are the WAN members'
     /// netifd devices as ubus reports them.
+    ///
+    /// With `option ipv6 '1'` each path also has an IPv6 side, probed and chosen on its own:
+    /// every WAN (on the Linux backend the same devices; with mwan3 the IPv6 WAN members, such
+    /// as the stock `wan6`), and every uplink that has an IPv6 address.
     func pathSpecs(_ cfg: UplinkConfiguration, backend: BackendKind) -> [PathSpec] {
         var specs: [PathSpec] = []
-        if backend == .linux {
-            for w in LinuxKernel().wans(configured: cfg.settings.wanDevices) {
-                specs.append(PathSpec(key: "wan:\(w.device)", kind: .wan, name: w.device, device: w.device, gateway: w.gateway))
+        let families: [AddressFamily] = cfg.settings.ipv6 ? [.ipv4, .ipv6] : [.ipv4]
+        let mwan3Interfaces = backend == .mwan3 && cfg.settings.ipv6 ? mwan3InterfaceNames() : []
+        for f in families {
+            if backend == .linux {
+                let kernel = LinuxKernel()
+                let v4 = kernel.wans(configured: cfg.settings.wanDevices)
+                // the IPv6 side of the same WANs (its gateway from the IPv6 default route)
+                let wans = f == .ipv4 ? v4 : kernel.wans(configured: v4.map(\.device), family: .ipv6)
+                for w in wans {
+                    specs.append(PathSpec(key: f.key(kind: .wan, name: w.device), kind: .wan, name: w.device, device: w.device,
+                                          gateway: w.gateway, family: f))
+                }
+            } else {
+                for (name, dev) in mwan3WANDevices(family: f) {
+                    specs.append(PathSpec(key: f.key(kind: .wan, name: name), kind: .wan, name: name, device: dev, family: f))
+                }
             }
-        } else {
-            for (name, dev) in mwan3WANDevices() {
-                specs.append(PathSpec(key: "wan:\(name)", kind: .wan, name: name, device: dev))
+            for u in cfg.uplinks where u.enabled && cfg.settings.enabled && (f == .ipv4 || u.addresses.contains(where: { f.contains($0.address) })) {
+                // with mwan3, an IPv6 side exists only where apply rendered its w6_ interface
+                if backend == .mwan3, f == .ipv6, !mwan3Interfaces.contains(InterfaceNaming.ipv6InterfaceName(interface: u.interface)) { continue }
+                specs.append(PathSpec(key: f.key(kind: .uplink, name: u.peer.rawValue), kind: .uplink, name: u.peer.rawValue,
+                                      device: u.interface, uplink: u, family: f))
             }
-        }
-        for u in cfg.uplinks where u.enabled && cfg.settings.enabled {
-            specs.append(PathSpec(key: "uplink:\(u.peer.rawValue)", kind: .uplink, name: u.peer.rawValue, device: u.interface, uplink: u))
         }
         return specs
     }
 
+    func mwan3InterfaceNames() -> Set<String> {
+        guard let tx = try? ConfigTransaction(paths: paths, packages: ["mwan3"], write: false),
+              let mwan3 = tx.document("mwan3")?.package else { return [] }
+        return Set(mwan3.sections.filter { $0.type == "interface" }.compactMap(\.name))
+    }
+
     /// mwan3 WAN members of the uplinks' policy and their Linux devices (ubus network.interface;
     /// without ubus, e.g. in the lab, the interface's `device` in /etc/config/network, when it exists here).
-    func mwan3WANDevices() -> [(String, String)] {
+    func mwan3WANDevices(family: AddressFamily = .ipv4) -> [(String, String)] {
         guard let tx = try? ConfigTransaction(paths: paths, packages: ["wireguard-uplink", "mwan3", "network"], write: false),
               let mwan3 = tx.document("mwan3")?.package,
               let cfg = try? UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package),
-              let ctx = try? Mwan3Context(mwan3: mwan3, settings: cfg.settings, isOwned: Ownership.isOwned) else { return [] }
+              let ctx = try? Mwan3Context(mwan3: mwan3, settings: cfg.settings, family: family, isOwned: Ownership.isOwned) else { return [] }
         var out: [(String, String)] = []
         let network = tx.document("network")?.package
         for m in ctx.wanMembers where m.enabled {

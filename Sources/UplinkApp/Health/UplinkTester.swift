@@ -23,8 +23,10 @@ extension UplinkService {
         // 1. underlay: the endpoint's route avoids the WAN and the tunnels, and it answers
         let ep = u.endpoint.address ?? Resolver.resolve(u.endpoint.host)
         var underlayPending: (String, String, IPAddress)? = nil
-        if let ep, ep.isV4 {
-            let route = try? Command.run("ip", ["-j", "route", "get", ep.description, "mark", String(LinuxPlan.fwmark)], timeout: left(2))
+        if let ep {
+            // a link-local endpoint lies on the link its scope names
+            let scope = u.endpoint.zone.map { ["oif", $0] } ?? []
+            let route = try? Command.run("ip", LinuxKernel.ipArgs(ep.isV4 ? .ipv4 : .ipv6, ["-j", "route", "get", ep.description] + scope + ["mark", String(LinuxPlan.fwmark)]), timeout: left(2))
             let r = route.flatMap { $0.ok ? (try? RouteInfo.parse($0.output))?.first : nil }
             if let r, let rdev = r.device, !rdev.hasPrefix(LinuxPlan.devicePrefix), !wanDevices.contains(rdev) {
                 let ping = try? Ping.run(targets: [ep], device: rdev, count: 2, interval: 0.2, timeout: left(1))
@@ -54,12 +56,13 @@ extension UplinkService {
                 command: "nslookup \(u.endpoint.host)"))
         }
 
-        let targets = settings.trackIPs.compactMap { IPAddress($0) }.filter(\.isV4)
+        let targets = settings.trackTargets(.ipv4)
+        let carriesIPv6 = settings.ipv6 && u.addresses.contains { !$0.address.isV4 }
         var tunnelAnswered = false
         var learned: FirstHop.Answer? = nil
         var providerRtt: Double? = nil
         func done() -> JSONValue {
-            LayeredTest.report(peer: peer, interface: dev, layers: LayeredTest.finish(results),
+            LayeredTest.report(peer: peer, interface: dev, layers: LayeredTest.finish(results, ipv6: carriesIPv6),
                                durationMs: Int((Clock.monotonic() - start) * 1000))
         }
         // a failed layer ends the test: the layers above it cannot pass
@@ -159,6 +162,11 @@ extension UplinkService {
 
         if results.contains(where: { $0.status == .fail }) { return done() }
 
+        // 4b. the IPv6 internet, on its own (a provider may carry IPv4 and not IPv6)
+        if carriesIPv6 {
+            results.append(internetIPv6(dev: dev, settings: settings, budget: left(1.5)))
+        }
+
         // 4. internet: k-of-n public targets and an HTTP probe through the tunnel, then MTU
         let reliability = min(settings.trackReliability, max(1, targets.count))
         let p = try? Ping.run(targets: targets, device: dev, count: 2, interval: 0.2, timeout: left(1))
@@ -226,6 +234,27 @@ extension UplinkService {
             }
         }
         return done()
+    }
+}
+
+extension UplinkService {
+    /// k-of-n IPv6 track targets answering through the tunnel.
+    func internetIPv6(dev: String, settings: Settings, budget: Double) -> LayerResult {
+        let targets = settings.trackTargets(.ipv6)
+        guard !targets.isEmpty else {
+            return LayerResult(layer: LayeredTest.ipv6Layer, status: .skip, detail: "no IPv6 address in option track_ip")
+        }
+        let reliability = min(settings.trackReliability, targets.count)
+        let p = try? Ping.run(targets: targets, device: dev, count: 2, interval: 0.2, timeout: budget)
+        let answered = p?.answered ?? 0
+        if let p, answered >= reliability {
+            return LayerResult(layer: LayeredTest.ipv6Layer, status: .pass, measured: p.averageRtt.map { fmt($0) } ?? "-",
+                               detail: "\(answered)/\(targets.count) IPv6 targets answered, \(Int(p.lossPct))% loss")
+        }
+        return LayerResult(layer: LayeredTest.ipv6Layer, status: .fail, measured: "\(answered)/\(targets.count) answered",
+            detail: "fewer than \(reliability) of \(targets.map(\.description).joined(separator: ", ")) answered through the tunnel over IPv6",
+            hint: "IPv6 does not get through: the provider has no working IPv6 on its WAN, or does not forward and NAT this uplink's IPv6; its IPv4 may still work",
+            command: "ping -6 -I \(dev) \(targets[0])")
     }
 }
 

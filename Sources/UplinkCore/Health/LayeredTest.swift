@@ -33,19 +33,30 @@ public struct LayerResult: Equatable, Sendable {
 
 public enum LayeredTest {
     public static let layers = ["underlay", "tunnel", "provider", "internet", "dns"]
+    /// The internet through the uplink over IPv6 (an uplink with an IPv6 address, option
+    /// ipv6 on), listed last. It needs the tunnel and the provider, not the IPv4 internet: a
+    /// provider may carry one family and not the other, so each family's internet is reported
+    /// on its own.
+    public static let ipv6Layer = "internet_ipv6"
+    static let ipv6DependsOn: Set<String> = ["underlay", "tunnel", "provider"]
 
-    /// Marks every layer after the first failure as skipped.
-    public static func finish(_ results: [LayerResult]) -> [LayerResult] {
+    /// Marks every layer after the first failure as skipped (the IPv6 internet only after a
+    /// failure of a layer it needs). `ipv6`: the uplink carries IPv6, so its layer is listed.
+    public static func finish(_ results: [LayerResult], ipv6: Bool = false) -> [LayerResult] {
         var out: [LayerResult] = []
         var failed: String? = nil
-        for name in layers {
-            if let f = failed {
+        var failedBelowIPv6: String? = nil
+        for name in layers + (ipv6 ? [ipv6Layer] : []) {
+            if let f = name == ipv6Layer ? failedBelowIPv6 : failed {
                 out.append(LayerResult(layer: name, status: .skip, detail: "not tested: \(f) failed"))
                 continue
             }
             let r = results.first { $0.layer == name } ?? LayerResult(layer: name, status: .skip, detail: "not measured")
             out.append(r)
-            if r.status == .fail { failed = name }
+            if r.status == .fail {
+                if failed == nil { failed = name }
+                if ipv6DependsOn.contains(name), failedBelowIPv6 == nil { failedBelowIPv6 = name }
+            }
         }
         return out
     }

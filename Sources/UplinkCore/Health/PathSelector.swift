@@ -54,6 +54,21 @@ public enum PathSelector {
         return best.key
     }
 
+    /// What `choose` answers when no path of a family is usable and the backend can say so.
+    public static let unreachable = "unreachable"
+
+    /// `choose` for one family. For IPv6, when every path of the family is proven dead (and
+    /// there is at least one), the answer is `unreachable`: the router then answers "no route"
+    /// at once, and a client's happy eyeballs falls back to IPv4 in a round trip, instead of
+    /// sending IPv6 into a dead WAN until it times out. IPv4 keeps `choose`'s answer (stay on
+    /// a WAN: traffic may yet come back, and there is no other family to fall back to).
+    public static func choose(family: AddressFamily, current: String?, wans: [PathCandidate], uplinks: [PathCandidate],
+                              settings: Settings, canWithdraw: Bool) -> String? {
+        let all = wans + uplinks
+        if family == .ipv6, canWithdraw, !all.isEmpty, all.allSatisfy({ $0.health.state == .down }) { return unreachable }
+        return choose(current: current == unreachable ? nil : current, wans: wans, uplinks: uplinks, settings: settings)
+    }
+
     /// Usable uplinks, best first.
     public static func rank(_ uplinks: [PathCandidate], settings: Settings) -> [PathCandidate] {
         uplinks.filter { $0.health.state != .down }.sorted { a, b in

@@ -46,6 +46,31 @@ public struct ICMPMessage: Equatable, Sendable {
         }
     }
 
+    /// An IPv4 echo request carrying `nonce` in its first 8 payload bytes, checksummed.
+    public static func echoRequest(identifier: UInt16, sequence: UInt16, nonce: UInt64, payloadSize: Int) -> [UInt8] {
+        var pkt = [UInt8](repeating: 0, count: 8 + max(16, payloadSize))
+        pkt[0] = 8
+        pkt[4] = UInt8(identifier >> 8); pkt[5] = UInt8(identifier & 0xFF)
+        pkt[6] = UInt8(sequence >> 8); pkt[7] = UInt8(sequence & 0xFF)
+        for i in 0..<8 { pkt[8 + i] = UInt8(truncatingIfNeeded: nonce >> (56 - 8 * UInt64(i))) }
+        for i in 16..<pkt.count { pkt[i] = UInt8(truncatingIfNeeded: i) }
+        let sum = checksum(pkt)
+        pkt[2] = UInt8(sum >> 8); pkt[3] = UInt8(sum & 0xFF)
+        return pkt
+    }
+
+    public static func checksum(_ b: [UInt8]) -> UInt16 {
+        var sum: UInt32 = 0
+        var i = 0
+        while i + 1 < b.count {
+            sum += UInt32(b[i]) << 8 | UInt32(b[i + 1])
+            i += 2
+        }
+        if i < b.count { sum += UInt32(b[i]) << 8 }
+        while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
+        return ~UInt16(sum)
+    }
+
     static func be16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) << 8 | UInt16(b[i + 1]) }
     static func be32(_ b: [UInt8], _ i: Int) -> UInt32 { (0..<4).reduce(UInt32(0)) { $0 << 8 | UInt32(b[i + $1]) } }
     static func be64(_ b: [UInt8], _ i: Int) -> UInt64 { (0..<8).reduce(UInt64(0)) { $0 << 8 | UInt64(b[i + $1]) } }

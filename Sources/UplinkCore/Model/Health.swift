@@ -7,6 +7,8 @@ public struct PathHealth: Equatable, Sendable {
     public enum Kind: String, Sendable { case wan, uplink }
 
     public var kind: Kind
+    /// The family this path's probes and routes are for.
+    public var family: AddressFamily = .ipv4
     /// WAN name (mwan3/netifd interface or device) or the uplink's peer id.
     public var name: String
     /// Linux device the probes bind to.
@@ -24,11 +26,12 @@ public struct PathHealth: Equatable, Sendable {
     public var txBytes: Int?
     public var detail: String?
 
-    public init(kind: Kind, name: String, device: String? = nil) {
+    public init(kind: Kind, name: String, device: String? = nil, family: AddressFamily = .ipv4) {
         self.kind = kind
         self.name = name
         self.device = device
+        self.family = family
     }
 
-    public var key: String { "\(kind.rawValue):\(name)" }
+    public var key: String { family.key(kind: kind, name: name) }
 }

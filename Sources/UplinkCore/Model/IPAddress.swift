@@ -23,6 +23,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var isV4: Bool { if case .v4 = self { return true } else { return false } }
+    /// fe80::/10: meaningful only with the link it lies on.
+    public var isLinkLocalV6: Bool { if case .v6(let b) = self { return b[0] == 0xFE && b[1] & 0xC0 == 0x80 } else { return false } }
     public var bitCount: Int { isV4 ? 32 : 128 }
 
     public var description: String {

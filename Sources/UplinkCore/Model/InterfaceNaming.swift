@@ -23,6 +23,14 @@ public enum InterfaceNaming {
         }
     }
 
+    /// The netifd and mwan3 interface of an uplink's IPv6 side, on the same device (mwan3
+    /// tracks one family per interface): `wu_abcde_f3k2` → `w6_abcde_f3k2`, as short, and no
+    /// IPv4 uplink name starts with `w6_`.
+    public static let ipv6Prefix = "w6_"
+    public static func ipv6InterfaceName(interface: String) -> String {
+        interface.hasPrefix(prefix) ? ipv6Prefix + interface.dropFirst(prefix.count) : String((interface + "6").suffix(maximumLength))
+    }
+
     /// mwan3 member of an uplink (≤ 15 characters).
     public static func memberName(interface: String) -> String { interface + "_m" }
     /// mwan3 rule keeping an uplink's endpoint UDP on the main table (≤ 15 characters).

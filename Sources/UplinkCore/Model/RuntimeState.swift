@@ -9,6 +9,9 @@ public struct RuntimeState: Equatable, Sendable {
     public var updated: Double = 0
     /// Path carrying the default route now: "wan:<name>", "uplink:<peer>", or nil if unknown.
     public var activePath: String?
+    /// The same for IPv6 (a `/ipv6` key), "unreachable" when no path carries IPv6, nil when
+    /// IPv6 is not managed.
+    public var activePath6: String?
     public var failoverActive = false
     public var paths: [String: PathHealth] = [:]
     public var offers: [String: Offer] = [:]
@@ -38,7 +41,7 @@ public struct RuntimeState: Equatable, Sendable {
     }
 
     public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
-        a.updated == b.updated && a.activePath == b.activePath && a.failoverActive == b.failoverActive && a.paths == b.paths
+        a.updated == b.updated && a.activePath == b.activePath && a.activePath6 == b.activePath6 && a.failoverActive == b.failoverActive && a.paths == b.paths
             && a.offers == b.offers && a.counters == b.counters && a.lastReorder == b.lastReorder && a.latencyOrder == b.latencyOrder && a.daemonPID == b.daemonPID
             && a.daemonUpdated == b.daemonUpdated && a.ownOffer == b.ownOffer
             && a.meshSeen.count == b.meshSeen.count
@@ -59,6 +62,7 @@ public struct RuntimeState: Equatable, Sendable {
         o.set("version", Self.version)
         o.set("updated", updated)
         o.set("active_path", activePath)
+        o.set("active_path_ipv6", activePath6)
         o.set("failover_active", failoverActive)
         o.set("paths", .object(paths.keys.sorted().map { ($0, Self.encode(paths[$0]!)) }))
         o.set("offers", .object(offers.keys.sorted().map { ($0, Self.encode(offers[$0]!)) }))
@@ -85,6 +89,7 @@ public struct RuntimeState: Equatable, Sendable {
     public static func encode(_ h: PathHealth) -> JSONValue {
         var o = JSONObject()
         o.set("kind", h.kind.rawValue)
+        o.set("family", h.family.rawValue)
         o.set("name", h.name)
         o.set("device", h.device)
         o.set("state", h.state.rawValue)
@@ -138,6 +143,7 @@ public struct RuntimeState: Equatable, Sendable {
         if let ver = v["version"]?.intValue, ver != Int64(version) { problems.append("schema version \(ver), expected \(version)") }
         s.updated = v["updated"]?.doubleValue ?? 0
         s.activePath = v["active_path"]?.stringValue
+        s.activePath6 = v["active_path_ipv6"]?.stringValue
         s.failoverActive = v["failover_active"]?.boolValue ?? false
         s.lastReorder = v["last_reorder"]?.doubleValue
         s.latencyOrder = (v["latency_order"]?.arrayValue ?? []).prefix(256).compactMap(\.stringValue)
@@ -164,7 +170,8 @@ public struct RuntimeState: Equatable, Sendable {
     static func decodeHealth(_ v: JSONValue) -> PathHealth? {
         guard let kind = v["kind"]?.stringValue.flatMap(PathHealth.Kind.init(rawValue:)),
               let name = v["name"]?.stringValue else { return nil }
-        var h = PathHealth(kind: kind, name: name, device: v["device"]?.stringValue)
+        var h = PathHealth(kind: kind, name: name, device: v["device"]?.stringValue,
+                           family: v["family"]?.stringValue.flatMap(AddressFamily.init(rawValue:)) ?? .ipv4)
         h.state = v["state"]?.stringValue.flatMap(HealthState.init(rawValue:)) ?? .unknown
         h.latencyMs = v["latency_ms"]?.doubleValue
         h.lossPct = v["loss_pct"]?.doubleValue

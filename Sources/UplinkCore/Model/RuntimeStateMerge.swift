@@ -12,6 +12,7 @@ extension RuntimeState {
     public func adopting(daemon mine: RuntimeState, now: Double) -> RuntimeState {
         var out = self
         out.activePath = mine.activePath
+        out.activePath6 = mine.activePath6
         out.failoverActive = mine.failoverActive
         out.paths = mine.paths
         out.meshSeen = mine.meshSeen

@@ -16,9 +16,12 @@ public struct Settings: Equatable, Sendable {
     /// Flush a path's NATed connections when the daemon takes it out of use, and the uplinks'
     /// when the WAN is used again (`move_flows`), so running flows follow the path both ways.
     public var moveFlows = true
+    /// While failed over, point dnsmasq at the active uplink's DNS servers (DNSUpstreams).
+    public var manageDNS = true
     public var backend = Backend.auto
-    /// Public hosts probed through each path (k-of-n, k = `trackReliability`).
-    public var trackIPs = ["1.1.1.1", "9.9.9.9", "8.8.8.8", "208.67.222.222"]
+    /// Public hosts probed through each path (k-of-n, k = `trackReliability`), both families in
+    /// one list: a path's IPv4 side is probed with the IPv4 ones, its IPv6 side with the IPv6 ones.
+    public var trackIPs = ["1.1.1.1", "9.9.9.9", "8.8.8.8", "208.67.222.222", "2606:4700:4700::1111", "2620:fe::fe"]
     public var trackReliability = 2
     public var probeURL = "http://connectivitycheck.gstatic.com/generate_204"
     public var probeStatus = 204
@@ -27,6 +30,11 @@ public struct Settings: Equatable, Sendable {
     public var keepalive = 25
     public var mtu = 1420
     public var ipv6 = false
+
+    /// The track targets of one family.
+    public func trackTargets(_ family: AddressFamily) -> [IPAddress] {
+        trackIPs.compactMap { IPAddress($0) }.filter { family.contains($0) }
+    }
     /// WireGuard interfaces that form the mesh (offers travel only there); empty = every
     /// WireGuard interface that is not an uplink.
     public var meshInterfaces: [String] = []
@@ -63,6 +71,7 @@ public struct Settings: Equatable, Sendable {
         failoverTimeout = try r.int("failover_timeout", 2...600, default: failoverTimeout, unit: "seconds")
         preferLatency = try r.bool("prefer_latency", default: preferLatency)
         moveFlows = try r.bool("move_flows", default: moveFlows)
+        manageDNS = try r.bool("manage_dns", default: manageDNS)
         backend = try r.choice("backend", default: backend)
         trackIPs = try r.addresses("track_ip", default: trackIPs)
         trackReliability = try r.int("track_reliability", 1...max(1, trackIPs.count), default: min(trackReliability, trackIPs.count), unit: "targets")

@@ -15,7 +15,18 @@ public struct LinuxPlan: Equatable, Sendable {
         public var keepalive: Int
         public var addresses: [IPPrefix]
         public var mtu: Int
+        /// Metric of the uplink's IPv6 standby route in the main table (see `ipv6StandbyMetric`).
+        public var slot: Int = 1
+
+        /// IPv6 has no "assume the destination is on link" for a socket bound to a device with
+        /// no route through it (IPv4 has): the probes of an IPv6 uplink on standby need a route
+        /// through its device. Each such uplink gets `default dev DEV metric M proto 87` in the
+        /// main table, below every ordinary default route (as netifd's route_allowed_ips does
+        /// on OpenWrt); while the backend diverts, `suppress_prefixlength 0` ignores it.
+        public var ipv6StandbyMetric: Int { LinuxPlan.ipv6StandbyMetricBase + slot }
     }
+
+    public static let ipv6StandbyMetricBase = 1_048_576
 
     public static let fwmark: UInt32 = 0x5755_0000
     public static let table = 22357
@@ -54,7 +65,7 @@ public struct LinuxPlan: Equatable, Sendable {
         links = active.map { u in
             Link(device: u.interface, peer: u.peer, privateKey: u.privateKey, peerKey: u.publicKey, endpoint: u.endpoint,
                  allowedIPs: s.ipv6 ? ["0.0.0.0/0", "::/0"] : ["0.0.0.0/0"], keepalive: s.keepalive,
-                 addresses: u.addresses, mtu: u.mtu ?? s.mtu)
+                 addresses: u.addresses, mtu: u.mtu ?? s.mtu, slot: u.slot)
         }
         let o = cfg.offer
         if s.enabled && o.enabled, let key = o.privateKey {

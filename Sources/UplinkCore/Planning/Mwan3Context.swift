@@ -1,7 +1,9 @@
 import UCI
 
-/// What the user's mwan3 config says that the planner needs: the policy that carries IPv4
-/// default traffic, the WAN members in it, and rules that would bypass the uplinks.
+/// What the user's mwan3 config says that the planner needs, for one family: the policy that
+/// carries that family's default traffic (the stock config's `default_rule_v4` and
+/// `default_rule_v6`), the WAN members of that family in it, and rules that would bypass the
+/// uplinks.
 public struct Mwan3Context: Equatable, Sendable {
     public struct Member: Equatable, Sendable {
         public var name: String
@@ -11,15 +13,16 @@ public struct Mwan3Context: Equatable, Sendable {
         public var enabled: Bool
     }
 
+    public var family: AddressFamily
     public var policy: String
-    /// The rule that routes IPv4 default traffic to `policy` (nil when the policy was set explicitly).
+    /// The rule that routes the family's default traffic to `policy` (nil when the policy was set explicitly).
     public var defaultRule: String?
     public var wanMembers: [Member]
     public var warnings: [String]
 
     public static let specialPolicies: Set<String> = ["default", "unreachable", "blackhole"]
 
-    public init(mwan3: UCIPackage, settings: Settings, isOwned: (UCISection) -> Bool) throws(UplinkError) {
+    public init(mwan3: UCIPackage, settings: Settings, family: AddressFamily = .ipv4, isOwned: (UCISection) -> Bool) throws(UplinkError) {
         var warnings: [String] = []
         let rules = mwan3.sections.filter { $0.type == "rule" && !isOwned($0) }
         var chosenRule: String? = nil
@@ -31,9 +34,10 @@ public struct Mwan3Context: Equatable, Sendable {
             }
             policyName = settings.mwan3Policy
         } else {
-            guard let idx = rules.firstIndex(where: Self.carriesIPv4Default), let p = rules[idx]["use_policy"] else {
+            guard let idx = rules.firstIndex(where: { Self.carriesDefault($0, family: family) }), let p = rules[idx]["use_policy"] else {
+                let stock = family == .ipv4 ? "'default_rule_v4' with dest_ip 0.0.0.0/0" : "'default_rule_v6' with dest_ip ::/0 and family ipv6"
                 throw UplinkError(.configError,
-                    "/etc/config/mwan3 has no rule for IPv4 default traffic (like the stock 'default_rule_v4' with dest_ip 0.0.0.0/0); add one or set option mwan3_policy")
+                    "/etc/config/mwan3 has no rule for \(family.label) default traffic (like the stock \(stock)); add one or set option mwan3_policy")
             }
             let rule = rules[idx]
             guard mwan3.sections.contains(where: { $0.type == "policy" && $0.name == p }) else {
@@ -52,29 +56,30 @@ public struct Mwan3Context: Equatable, Sendable {
         var members: [Member] = []
         for m in policy.list("use_member") {
             guard let ms = mwan3.section(named: m), ms.type == "member", !isOwned(ms), let iface = ms["interface"] else { continue }
-            // IPv4 members only: the uplinks are IPv4 mwan3 interfaces.
-            let family = mwan3.section(named: iface)?["family"] ?? "ipv4"
-            guard family == "ipv4" else { continue }
+            // members of this family only: an mwan3 interface carries one family
+            guard (mwan3.section(named: iface)?["family"] ?? "ipv4") == family.rawValue else { continue }
             let metric = ms["metric"].flatMap { Int($0) } ?? 1
             let weight = ms["weight"].flatMap { Int($0) } ?? 1
             let enabled = mwan3.section(named: iface)?["enabled"] == "1"
             members.append(Member(name: m, interface: iface, metric: metric, weight: weight, enabled: enabled))
         }
         if !members.contains(where: \.enabled) {
-            warnings.append("mwan3 policy '\(policyName)' has no WAN member: uplinks will carry all traffic")
+            warnings.append("mwan3 policy '\(policyName)' has no \(family.label) WAN member: uplinks will carry all \(family.label) traffic")
         }
+        self.family = family
         self.policy = policyName
         self.defaultRule = chosenRule
         self.wanMembers = members
         self.warnings = warnings
     }
 
-    /// A catch-all rule: no protocol, port, source or ipset condition, covering 0.0.0.0/0.
-    static func carriesIPv4Default(_ r: UCISection) -> Bool {
+    /// A catch-all rule for `family`: no protocol, port, source or ipset condition, covering
+    /// 0.0.0.0/0 (or ::/0).
+    static func carriesDefault(_ r: UCISection, family: AddressFamily) -> Bool {
         guard let p = r["use_policy"], !p.isEmpty, !specialPolicies.contains(p) else { return false }
-        let family = r["family"] ?? "any"
-        guard family == "any" || family == "ipv4" else { return false }
-        if let d = r["dest_ip"], d != "0.0.0.0/0" { return false }
+        let ruleFamily = r["family"] ?? "any"
+        guard ruleFamily == "any" || ruleFamily == family.rawValue else { return false }
+        if let d = r["dest_ip"], d != (family == .ipv4 ? "0.0.0.0/0" : "::/0") { return false }
         if let proto = r["proto"], proto != "all" { return false }
         for o in ["src_ip", "src_port", "dest_port", "ipset", "src_iface"] where r[o] != nil { return false }
         return true

@@ -41,10 +41,21 @@ public struct PolicyMembership: Equatable, Sendable {
 /// Everything we want in one shared package.
 public struct PackagePlan: Equatable, Sendable {
     public var sections: [DesiredSection] = []
-    public var membership: PolicyMembership? = nil
+    /// Our members per user policy: one policy for both families (the stock config), or the
+    /// IPv4 default rule's policy and the IPv6 default rule's policy when they differ.
+    public var memberships: [PolicyMembership] = []
 
-    public init(sections: [DesiredSection] = [], membership: PolicyMembership? = nil) {
+    public init(sections: [DesiredSection] = [], memberships: [PolicyMembership] = []) {
         self.sections = sections
-        self.membership = membership
+        self.memberships = memberships
+    }
+
+    /// The first membership planned: the IPv4 default traffic's policy (holding the IPv6
+    /// members too when both families' default rules use it).
+    public var membership: PolicyMembership? { memberships.first }
+
+    /// Our members wanted in `policy`, in order.
+    public func members(of policy: String?) -> [String] {
+        memberships.filter { $0.policy == policy }.flatMap(\.members)
     }
 }

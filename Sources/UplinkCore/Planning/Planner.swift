@@ -31,14 +31,22 @@ public struct UplinkPlacement: Equatable, Sendable {
     public var routeMetric: Int
     /// mwan3 member metric in the default policy (nil without mwan3 or with failover off).
     public var memberMetric: Int?
+    /// The netifd (and, with an IPv6 default rule, mwan3) interface of the IPv6 side, if any.
+    public var ipv6Interface: String? = nil
+    /// mwan3 member metric of the IPv6 side in the IPv6 default policy.
+    public var memberMetric6: Int? = nil
 }
 
 public struct Plan: Equatable, Sendable {
     public var network = PackagePlan()
     public var mwan3: PackagePlan?
     public var firewall: PackagePlan?
+    /// mwan3's fallback tracking of the uplinks' IPv4 interfaces (and of the IPv6 ones).
     public var tracking: Mwan3Tracking?
+    public var tracking6: Mwan3Tracking?
+    /// The mwan3 policy of IPv4 default traffic (and of IPv6, nil without IPv6 uplinks or rule).
     public var policy: String?
+    public var policy6: String?
     /// Worst-case seconds for mwan3 to notice each WAN member's interface dying, from its options.
     public var wanDetection: [String: Int] = [:]
     public var uplinks: [UplinkPlacement] = []
@@ -46,18 +54,20 @@ public struct Plan: Equatable, Sendable {
 }
 
 public enum Planner {
-    public static let firewallZone = "wguplink"
-
     public static func plan(_ input: PlanInput) throws(UplinkError) -> Plan {
         let cfg = input.configuration
         let settings = cfg.settings
         var plan = Plan()
         let active = settings.enabled ? cfg.uplinks.filter(\.enabled) : []
+        let withIPv6 = Set(active.filter { hasIPv6Side($0, settings: settings) }.map(\.peer))
 
         // Names must not collide with the user's sections.
         for u in cfg.uplinks {
-            if let s = input.network.section(named: u.interface), !Ownership.isOwned(s) {
-                throw UplinkError(.configError, "/etc/config/network already has a section '\(u.interface)' that wireguard-uplink does not manage")
+            let names = [u.interface] + (hasIPv6Side(u, settings: settings) ? [InterfaceNaming.ipv6InterfaceName(interface: u.interface)] : [])
+            for name in names {
+                if let s = input.network.section(named: name), !Ownership.isOwned(s) {
+                    throw UplinkError(.configError, "/etc/config/network already has a section '\(name)' that wireguard-uplink does not manage")
+                }
             }
         }
 
@@ -69,31 +79,32 @@ public enum Planner {
         // Failover order: priority (or the daemon's measured order), equal ranks share load.
         let rank = ranks(active, override: input.rankOverride)
 
-        var mwan3Context: Mwan3Context? = nil
+        var context4: Mwan3Context? = nil
+        var context6: Mwan3Context? = nil
         if let m = input.mwan3 {
             let ctx = try Mwan3Context(mwan3: m, settings: settings, isOwned: Ownership.isOwned)
-            mwan3Context = ctx
+            context4 = ctx
             plan.policy = ctx.policy
             plan.warnings += ctx.warnings
-            var wanTracking: [String: Mwan3Tracking] = [:]
-            for member in ctx.wanMembers where member.enabled {
-                if let iface = m.section(named: member.interface), iface.type == "interface", iface.has("track_ip") {
-                    wanTracking[member.interface] = Mwan3Tracking.reading(iface)
-                    plan.wanDetection[member.interface] = Mwan3Tracking.reading(iface).worstCaseDetection
-                }
+            if !withIPv6.isEmpty, let ctx6 = try ipv6Context(m, settings: settings, warnings: &plan.warnings) {
+                context6 = ctx6
+                plan.policy6 = ctx6.policy
+                plan.warnings += ctx6.warnings.filter { !plan.warnings.contains($0) }
             }
-            for (wan, t) in wanTracking.sorted(by: { $0.key < $1.key }) where t.worstCaseDetection > settings.failoverTimeout {
-                var advice = "raise failover_timeout or use fewer track_ip targets on it"
-                if let s = Mwan3Tracking.derive(failoverTimeout: settings.failoverTimeout, targets: t.targets, reliability: t.reliability) {
-                    advice = "to fail over in time, set on mwan3 interface '\(wan)': timeout '\(s.timeout)', interval '\(s.interval)', failure_interval '\(s.failureInterval)', down '\(s.down)' (worst case \(s.worstCaseDetection) s)"
-                }
-                plan.warnings.append("without the daemon running, mwan3 alone needs up to \(t.worstCaseDetection) s to notice WAN '\(wan)' is dead (\(t.targets) targets, timeout \(t.timeout), interval \(t.interval), down \(t.down)), more than failover_timeout \(settings.failoverTimeout) s; \(advice)")
-            }
+            wanDetection(m, contexts: [context4, context6].compactMap { $0 }, settings: settings, plan: &plan)
             // the daemon detects and tells mwan3 (mwan3 ifdown/ifup): mwan3's own uplink
             // tracking is only the fallback for when the daemon is not running
-            plan.tracking = Mwan3Tracking.uplinkFallback(targets: settings.trackIPs.count)
+            plan.tracking = tracking(.ipv4, settings: settings)
+            if context6 != nil { plan.tracking6 = tracking(.ipv6, settings: settings) }
+            if plan.tracking == nil && !active.isEmpty { plan.warnings.append(untrackedWarning(.ipv4)) }
+            if plan.tracking6 == nil && context6 != nil { plan.warnings.append(untrackedWarning(.ipv6)) }
             for u in cfg.uplinks {
-                for name in [u.interface, InterfaceNaming.memberName(interface: u.interface), InterfaceNaming.endpointRuleName(interface: u.interface)] {
+                var names = [u.interface, InterfaceNaming.memberName(interface: u.interface), InterfaceNaming.endpointRuleName(interface: u.interface)]
+                if hasIPv6Side(u, settings: settings) {
+                    let w6 = InterfaceNaming.ipv6InterfaceName(interface: u.interface)
+                    names += [w6, InterfaceNaming.memberName(interface: w6)]
+                }
+                for name in names {
                     if let s = m.section(named: name), !Ownership.isOwned(s) {
                         throw UplinkError(.configError, "/etc/config/mwan3 already has a section '\(name)' that wireguard-uplink does not manage")
                     }
@@ -101,32 +112,45 @@ public enum Planner {
             }
         }
 
-        var membership: [String] = []
+        var members4: [String] = []
+        var members6: [String] = []
         var mwan3Sections: [DesiredSection] = []
         var ruleSections: [DesiredSection] = []
         var memberSections: [DesiredSection] = []
+        var zoneNetworks: [String] = []
         // the networks an endpoint may lie on, read once for every uplink (nil: no interfaces known)
         let underlay = input.network.sections.contains { $0.type == "interface" } ? underlayPrefixes(input.network) : nil
         for u in active {
             let metric = routeBase + u.slot
-            var memberMetric: Int? = nil
-            plan.network.sections += networkSections(u, metric: metric, settings: settings)
-            if let ctx = mwan3Context, let t = plan.tracking {
-                mwan3Sections.append(DesiredSection(mwan3Interface(u, tracking: t, settings: settings), .afterLast(type: "interface")))
-                let mm = ctx.highestWANMetric + rank[u.peer]!
-                guard mm <= 255 else {
-                    throw UplinkError(.configError, "uplink '\(u.peer)' would need mwan3 metric \(mm), above mwan3's limit of 256; lower the WAN member metrics")
-                }
-                let member = InterfaceNaming.memberName(interface: u.interface)
-                memberSections.append(DesiredSection(UCISection(type: "member", name: member, options: [
-                    UCIOption("interface", u.interface),
-                    UCIOption("metric", String(mm)),
-                    UCIOption("weight", String(u.weight)),
-                    Ownership.marker,
-                ]), .afterLast(type: "member")))
-                if settings.autoFailover {
-                    membership.append(member)
-                    memberMetric = mm
+            let ipv6Side = withIPv6.contains(u.peer)
+            var placement = UplinkPlacement(peer: u.peer, interface: u.interface, routeMetric: metric, memberMetric: nil)
+            plan.network.sections += networkSections(u, metric: metric, settings: settings, ipv6Side: ipv6Side)
+            zoneNetworks.append(u.interface)
+            if ipv6Side {
+                plan.network.sections.append(ipv6NetworkSection(u))
+                placement.ipv6Interface = InterfaceNaming.ipv6InterfaceName(interface: u.interface)
+                zoneNetworks.append(placement.ipv6Interface!)
+            } else if settings.ipv6 {
+                plan.warnings.append(missingIPv6Warning(u))
+            }
+            if let ctx4 = context4 {
+                var sides = [(AddressFamily.ipv4, u.interface, ctx4, plan.tracking)]
+                if let ctx6 = context6, let w6 = placement.ipv6Interface { sides.append((.ipv6, w6, ctx6, plan.tracking6)) }
+                for (family, name, ctx, tracking) in sides {
+                    mwan3Sections.append(DesiredSection(mwan3Interface(name, family: family, tracking: tracking, settings: settings), .afterLast(type: "interface")))
+                    let mm = ctx.highestWANMetric + rank[u.peer]!
+                    guard mm <= 255 else {
+                        throw UplinkError(.configError, "uplink '\(u.peer)' would need mwan3 \(family == .ipv4 ? "" : "IPv6 ")metric \(mm), above mwan3's limit of 256; lower the WAN member metrics")
+                    }
+                    memberSections.append(DesiredSection(mwan3Member(interface: name, metric: mm, weight: u.weight), .afterLast(type: "member")))
+                    guard settings.autoFailover else { continue }
+                    if family == .ipv4 {
+                        members4.append(InterfaceNaming.memberName(interface: name))
+                        placement.memberMetric = mm
+                    } else {
+                        members6.append(InterfaceNaming.memberName(interface: name))
+                        placement.memberMetric6 = mm
+                    }
                 }
                 if let rule = endpointRule(u, resolved: input.resolved, warnings: &plan.warnings) {
                     ruleSections.append(DesiredSection(rule, .beforeFirstUser(type: "rule")))
@@ -135,19 +159,20 @@ public enum Planner {
             if let underlay, !onUnderlay(u.endpoint, underlay: underlay, resolved: input.resolved) {
                 plan.warnings.append("uplink '\(u.peer)': endpoint \(u.endpoint.host) is not on a directly connected mesh network; make sure a route to it leads over the mesh, not a WAN or another uplink")
             }
-            plan.uplinks.append(UplinkPlacement(peer: u.peer, interface: u.interface, routeMetric: metric, memberMetric: memberMetric))
+            plan.uplinks.append(placement)
         }
-        if let ctx = mwan3Context {
-            plan.mwan3 = PackagePlan(sections: mwan3Sections + memberSections + ruleSections,
-                                     membership: PolicyMembership(policy: ctx.policy, members: membership))
+        if let ctx4 = context4 {
+            var families = [(context: ctx4, members: members4)]
+            if let ctx6 = context6 { families.append((ctx6, members6)) }
+            plan.mwan3 = PackagePlan(sections: mwan3Sections + memberSections + ruleSections, memberships: memberships(families))
         }
-        let wanInterfaces = Set(mwan3Context?.wanMembers.map(\.interface) ?? [])
+        let wanInterfaces = Set(context4?.wanMembers.map(\.interface) ?? [])
         let serving = settings.enabled && cfg.offer.enabled && cfg.offer.privateKey != nil
         if serving {
             plan.network.sections += serverSections(cfg.offer, grants: cfg.grants)
         }
         if let fw = input.firewall {
-            var sections = firewallSections(active, firewall: fw, wanInterfaces: wanInterfaces)
+            var sections = firewallSections(networks: zoneNetworks, masq6: !withIPv6.isEmpty, firewall: fw, wanInterfaces: wanInterfaces)
             if serving { sections += serverFirewallSections(fw, wanInterfaces: wanInterfaces) }
             plan.firewall = PackagePlan(sections: sections)
         }
@@ -176,35 +201,6 @@ public enum Planner {
         return out
     }
 
-    public static let serverZone = "wguserve"
-
-    /// fw4 for the server: consumers may only go out through the WAN zones (masquerading
-    /// there already), reach no service of this router but ping.
-    static func serverFirewallSections(_ fw: UCIPackage, wanInterfaces: Set<String>) -> [DesiredSection] {
-        let zones = fw.sections.filter { $0.type == "zone" && !Ownership.isOwned($0) }
-        let wanZones = zones.filter { z in z["name"] == "wan" || z.list("network").contains(where: { wanInterfaces.contains($0) }) }
-            .compactMap { $0["name"] }
-        var out = [DesiredSection(UCISection(type: "zone", name: "wgu_serve_zone", options: [
-            UCIOption("name", serverZone),
-            UCIOption("network", list: [OfferConfig.serverDevice]),
-            UCIOption("input", "REJECT"),
-            UCIOption("output", "ACCEPT"),
-            UCIOption("forward", "REJECT"),
-            Ownership.marker,
-        ]), .end)]
-        for z in Array(Set(wanZones)).sorted() {
-            out.append(DesiredSection(UCISection(type: "forwarding", name: "wgu_serve_\(z)", options: [
-                UCIOption("src", serverZone), UCIOption("dest", z), Ownership.marker,
-            ]), .end))
-        }
-        out.append(DesiredSection(UCISection(type: "rule", name: "wgu_serve_ping", options: [
-            UCIOption("name", "Allow-Ping-wireguard-uplink-consumers"),
-            UCIOption("src", serverZone), UCIOption("proto", "icmp"), UCIOption("icmp_type", "echo-request"),
-            UCIOption("family", "ipv4"), UCIOption("target", "ACCEPT"), Ownership.marker,
-        ]), .end))
-        return out
-    }
-
     /// 1 for the most preferred uplinks, 2 for the next, ...; equal priorities share a rank.
     static func ranks(_ uplinks: [UplinkConfig], override: [PeerID]?) -> [PeerID: Int] {
         var result: [PeerID: Int] = [:]
@@ -226,12 +222,15 @@ public enum Planner {
         return result
     }
 
-    static func networkSections(_ u: UplinkConfig, metric: Int, settings: Settings) -> [DesiredSection] {
+    /// The uplink's WireGuard interface and peer. With an IPv6 side the IPv6 addresses live on
+    /// that side's interface (`ipv6NetworkSection`), not here.
+    static func networkSections(_ u: UplinkConfig, metric: Int, settings: Settings, ipv6Side: Bool) -> [DesiredSection] {
         var iface: [UCIOption] = [
             UCIOption("proto", "wireguard"),
             UCIOption("private_key", u.privateKey.base64),
         ]
-        if !u.addresses.isEmpty { iface.append(UCIOption("addresses", list: u.addresses.map(\.description))) }
+        let addresses = ipv6Side ? u.addresses.filter(\.address.isV4) : u.addresses
+        if !addresses.isEmpty { iface.append(UCIOption("addresses", list: addresses.map(\.description))) }
         iface += [
             UCIOption("metric", String(metric)),
             UCIOption("nohostroute", "1"),
@@ -264,33 +263,11 @@ public enum Planner {
         ]
     }
 
-    static func mwan3Interface(_ u: UplinkConfig, tracking: Mwan3Tracking, settings: Settings) -> UCISection {
-        UCISection(type: "interface", name: u.interface, options: [
-            UCIOption("enabled", "1"),
-            UCIOption("family", "ipv4"),
-            UCIOption("initial_state", "offline"),
-        ] + tracking.options(trackIPs: settings.trackIPs) + [Ownership.marker])
-    }
-
-    /// Keeps the uplink's own UDP on the main table, ahead of every user rule.
-    static func endpointRule(_ u: UplinkConfig, resolved: [String: IPAddress], warnings: inout [String]) -> UCISection? {
-        guard let addr = u.endpoint.address ?? resolved[u.endpoint.host] else {
-            warnings.append("uplink '\(u.peer)': endpoint host \(u.endpoint.host) did not resolve; no mwan3 endpoint rule until it does")
-            return nil
-        }
-        return UCISection(type: "rule", name: InterfaceNaming.endpointRuleName(interface: u.interface), options: [
-            UCIOption("proto", "udp"),
-            UCIOption("dest_ip", addr.description),
-            UCIOption("dest_port", String(u.endpoint.port)),
-            UCIOption("family", addr.isV4 ? "ipv4" : "ipv6"),
-            UCIOption("use_policy", "default"),
-            Ownership.marker,
-        ])
-    }
-
-    /// Whether the endpoint lies in one of the underlay prefixes.
+    /// Whether the endpoint lies in one of the underlay prefixes; a link-local endpoint with its
+    /// link (`fe80::1%mesh0`) is on a directly connected network.
     static func onUnderlay(_ e: Endpoint, underlay: [IPPrefix], resolved: [String: IPAddress]) -> Bool {
         guard let addr = e.address ?? resolved[e.host] else { return false }
+        if addr.isLinkLocalV6 && e.zone != nil { return true }
         return underlay.contains { $0.contains(addr) }
     }
 
@@ -310,38 +287,5 @@ public enum Planner {
             }
         }
         return prefixes
-    }
-
-    /// A zone for the uplinks (masquerading, no input) and a forwarding from every zone that
-    /// forwards to the WAN zone.
-    static func firewallSections(_ uplinks: [UplinkConfig], firewall: UCIPackage, wanInterfaces: Set<String>) -> [DesiredSection] {
-        guard !uplinks.isEmpty else { return [] }
-        let zones = firewall.sections.filter { $0.type == "zone" && !Ownership.isOwned($0) }
-        let wanZones = Set(zones.filter { z in
-            z["name"] == "wan" || z.list("network").contains(where: { wanInterfaces.contains($0) })
-        }.compactMap { $0["name"] })
-        var sources: [String] = []
-        for f in firewall.sections where f.type == "forwarding" && !Ownership.isOwned(f) {
-            if let d = f["dest"], wanZones.contains(d), let src = f["src"], !sources.contains(src) { sources.append(src) }
-        }
-        var result = [DesiredSection(UCISection(type: "zone", name: "wgu_zone", options: [
-            UCIOption("name", firewallZone),
-            UCIOption("network", list: uplinks.map(\.interface)),
-            UCIOption("input", "REJECT"),
-            UCIOption("output", "ACCEPT"),
-            UCIOption("forward", "REJECT"),
-            UCIOption("masq", "1"),
-            UCIOption("mtu_fix", "1"),
-            Ownership.marker,
-        ]), .end)]
-        for src in sources {
-            let safe = String(src.unicodeScalars.map { ($0.properties.isAlphabetic || ("0"..."9").contains($0)) && $0.isASCII ? Character($0) : "_" })
-            result.append(DesiredSection(UCISection(type: "forwarding", name: "wgu_fwd_\(safe)", options: [
-                UCIOption("src", src),
-                UCIOption("dest", firewallZone),
-                Ownership.marker,
-            ]), .end))
-        }
-        return result
     }
 }

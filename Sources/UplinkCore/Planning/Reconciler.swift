@@ -31,6 +31,22 @@ public enum Reconciler {
                 throw UplinkError(.configError, "a section named '\(name)' already exists and is not managed by wireguard-uplink")
             }
         }
+        // Our members inside user policies: exactly the plan's memberships, nothing else touched.
+        // Made before the section edits: a member appended to a policy that ends right where a
+        // section of ours is inserted or deleted (no blank line before the first user rule)
+        // belongs to the policy, so its line must come first at that offset.
+        let ourMembers = Set(pkg.sections.filter { $0.type == "member" && Ownership.isOwned($0) }.compactMap(\.name))
+            .union(plan.sections.filter { $0.section.type == "member" }.compactMap(\.section.name))
+        for (i, s) in pkg.sections.enumerated() where s.type == "policy" && !Ownership.isOwned(s) {
+            let present = s.list("use_member")
+            let wanted = plan.members(of: s.name)
+            for m in Set(present) where ourMembers.contains(m) && !wanted.contains(m) {
+                changes.removeListValue(section: i, name: "use_member", value: m)
+            }
+            for m in wanted where !present.contains(m) {
+                changes.addListValue(section: i, name: "use_member", value: m)
+            }
+        }
         for i in deleted.sorted() { changes.deleteSection(i) }
 
         for d in plan.sections {
@@ -56,19 +72,6 @@ public enum Reconciler {
             }
         }
 
-        // Our members inside user policies: exactly the plan's membership, nothing else touched.
-        let ourMembers = Set(pkg.sections.filter { $0.type == "member" && Ownership.isOwned($0) }.compactMap(\.name))
-            .union(plan.sections.filter { $0.section.type == "member" }.compactMap(\.section.name))
-        for (i, s) in pkg.sections.enumerated() where s.type == "policy" && !Ownership.isOwned(s) {
-            let present = s.list("use_member")
-            let wanted: [String] = (plan.membership?.policy == s.name) ? plan.membership!.members : []
-            for m in Set(present) where ourMembers.contains(m) && !wanted.contains(m) {
-                changes.removeListValue(section: i, name: "use_member", value: m)
-            }
-            for m in wanted where !present.contains(m) {
-                changes.addListValue(section: i, name: "use_member", value: m)
-            }
-        }
         return changes
     }
 }

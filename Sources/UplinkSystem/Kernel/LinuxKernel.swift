@@ -13,6 +13,14 @@ public struct LinuxKernel: Sendable {
     public enum DefaultPath: Equatable, Sendable {
         case wan(device: String, gateway: String?)
         case uplink(device: String)
+        /// No path carries the family: the router answers at once that there is no route
+        /// (ICMP unreachable), so clients give up on it in a round trip instead of a timeout.
+        case unreachable
+    }
+
+    /// `ip` for one family (`ip -6 ...` for IPv6).
+    public static func ipArgs(_ family: AddressFamily, _ args: [String]) -> [String] {
+        family == .ipv4 ? args : ["-6"] + args
     }
 
     /// Creates, configures and removes uplink devices; installs rules and the nft table.
@@ -50,9 +58,15 @@ public struct LinuxKernel: Sendable {
     @discardableResult
     public func teardown() -> [String] {
         var done: [String] = []
-        done += removeRules()
-        if (try? Command.run("ip", ["route", "flush", "table", String(LinuxPlan.table)]))?.ok == true { done.append("table \(LinuxPlan.table)") }
-        _ = try? Command.run("ip", ["route", "flush", "table", "main", "proto", String(LinuxPlan.routeProtocol)])
+        for f in AddressFamily.allCases {
+            done += removeRules(family: f)
+            let had = f == .ipv6 && routesIn(table: LinuxPlan.table, family: f) > 0
+            if (try? Command.run("ip", Self.ipArgs(f, ["route", "flush", "table", String(LinuxPlan.table)])))?.ok == true,
+               f == .ipv4 || had {
+                done.append(f == .ipv4 ? "table \(LinuxPlan.table)" : "IPv6 table \(LinuxPlan.table)")
+            }
+            _ = try? Command.run("ip", Self.ipArgs(f, ["route", "flush", "table", "main", "proto", String(LinuxPlan.routeProtocol)]))
+        }
         if (try? Command.run("nft", ["delete", "table", "inet", LinuxPlan.nftTable]))?.ok == true { done.append("nft table \(LinuxPlan.nftTable)") }
         for dev in (try? wireguardDevices()) ?? [] where dev.hasPrefix(LinuxPlan.devicePrefix) {
             if (try? Command.run("ip", ["link", "del", "dev", dev]))?.ok == true { done.append(dev) }
@@ -60,21 +74,29 @@ public struct LinuxKernel: Sendable {
         return done
     }
 
-    /// The policy rules as the kernel has them now.
-    public func rules() throws(UplinkError) -> PolicyRules {
-        let r = try Command.check("ip", ["-j", "rule", "show"])
+    func routesIn(table: Int, family: AddressFamily) -> Int {
+        guard let r = try? Command.run("ip", Self.ipArgs(family, ["-j", "route", "show", "table", String(table)])), r.ok else { return 0 }
+        return (try? JSON.parse(r.output))?.arrayValue?.count ?? 0
+    }
+
+    /// The policy rules of one family as the kernel has them now.
+    public func rules(family: AddressFamily = .ipv4) throws(UplinkError) -> PolicyRules {
+        let r = try Command.check("ip", Self.ipArgs(family, ["-j", "rule", "show"]))
         return PolicyRules(parsing: (try? JSON.parse(r.output)) ?? .array([]))
     }
 
     static let suppressRule = ["priority", String(LinuxPlan.suppressPriority), "lookup", "main", "suppress_prefixlength", "0"]
     static let divertRule = ["priority", String(LinuxPlan.rulePriority), "not", "fwmark", String(LinuxPlan.fwmark), "lookup", String(LinuxPlan.table)]
 
-    /// Deletes our two rules, by their full description: a foreign rule at the same priority stays.
+    /// Deletes our two rules of a family, by their full description: a foreign rule at the
+    /// same priority stays.
     @discardableResult
-    public func removeRules() -> [String] {
+    public func removeRules(family: AddressFamily = .ipv4) -> [String] {
         var done: [String] = []
         for (p, rule) in [(LinuxPlan.rulePriority, Self.divertRule), (LinuxPlan.suppressPriority, Self.suppressRule)] {
-            while (try? Command.run("ip", ["rule", "del"] + rule))?.ok == true { done.append("rule \(p)") }
+            while (try? Command.run("ip", Self.ipArgs(family, ["rule", "del"] + rule)))?.ok == true {
+                done.append(family == .ipv4 ? "rule \(p)" : "IPv6 rule \(p)")
+            }
         }
         return done
     }
@@ -111,9 +133,14 @@ public struct LinuxKernel: Sendable {
                  "persistent-keepalive", l.keepalive > 0 ? String(l.keepalive) : "off"]
         try Command.check("wg", args, stdin: Array((l.privateKey.base64 + "\n").utf8))
         for a in l.addresses {
-            try Command.check("ip", ["address", "replace", a.description, "dev", l.device])
+            // no duplicate address detection on a point-to-point tunnel
+            try Command.check("ip", ["address", "replace", a.description, "dev", l.device] + (a.address.isV4 ? [] : ["nodad"]))
         }
         try Command.check("ip", ["link", "set", "dev", l.device, "mtu", String(l.mtu), "up"])
+        if l.addresses.contains(where: { !$0.address.isV4 }) {
+            try Command.check("ip", ["-6", "route", "replace", "default", "dev", l.device, "metric", String(l.ipv6StandbyMetric),
+                                     "table", "main", "proto", String(LinuxPlan.routeProtocol)])
+        }
         try pinEndpoint(l)
     }
 
@@ -165,52 +192,59 @@ public struct LinuxKernel: Sendable {
 
     /// Adds whichever of our two rules is missing; refuses, in words, when a foreign rule
     /// holds one of their priorities (adding ours beside it would leave the order to chance).
-    func ensureRules() throws(UplinkError) {
-        let now = try rules()
+    func ensureRules(family: AddressFamily) throws(UplinkError) {
+        let now = try rules(family: family)
         if now.complete { return }
-        if let conflict = now.conflict { throw UplinkError(.ruleConflict, conflict) }
-        if !now.ours.contains(LinuxPlan.suppressPriority) { try Command.check("ip", ["rule", "add"] + Self.suppressRule) }
-        if !now.ours.contains(LinuxPlan.rulePriority) { try Command.check("ip", ["rule", "add"] + Self.divertRule) }
+        if let conflict = now.conflict { throw UplinkError(.ruleConflict, family == .ipv4 ? conflict : "IPv6: " + conflict) }
+        if !now.ours.contains(LinuxPlan.suppressPriority) { try Command.check("ip", Self.ipArgs(family, ["rule", "add"] + Self.suppressRule)) }
+        if !now.ours.contains(LinuxPlan.rulePriority) { try Command.check("ip", Self.ipArgs(family, ["rule", "add"] + Self.divertRule)) }
     }
 
     /// Points the default route of our table at `path`; with `divert` our rules send all
     /// unmarked traffic there, without it they are removed and the main table (and every
     /// other rule) decides, as if wireguard-uplink were not installed.
-    public func setDefault(_ path: DefaultPath, divert: Bool) throws(UplinkError) {
+    public func setDefault(_ path: DefaultPath, divert: Bool, family: AddressFamily = .ipv4) throws(UplinkError) {
+        let table = String(LinuxPlan.table)
         switch path {
         case .uplink(let dev):
-            try Command.check("ip", ["route", "replace", "default", "dev", dev, "table", String(LinuxPlan.table)])
+            try Command.check("ip", Self.ipArgs(family, ["route", "replace", "default", "dev", dev, "table", table]))
         case .wan(let dev, let gw):
             var args = ["route", "replace", "default"]
             if let gw { args += ["via", gw] }
-            args += ["dev", dev, "table", String(LinuxPlan.table), "onlink"]
-            try Command.check("ip", args)
+            args += ["dev", dev, "table", table]
+            // an IPv4 gateway may lie outside the WAN's prefix; IPv6 gateways are link-local
+            if family == .ipv4 { args.append("onlink") }
+            try Command.check("ip", Self.ipArgs(family, args))
+        case .unreachable:
+            try Command.check("ip", Self.ipArgs(family, ["route", "replace", "unreachable", "default", "table", table]))
         }
-        if divert { try ensureRules() } else { removeRules() }
+        if divert { try ensureRules(family: family) } else { removeRules(family: family) }
     }
 
 
     /// The WAN device (configured, or the main table's default route) and its gateway.
-    public func wans(configured: [String]) -> [(device: String, gateway: String?)] {
-        let r = try? Command.run("ip", ["-j", "route", "show", "default", "table", "main"])
+    public func wans(configured: [String], family: AddressFamily = .ipv4) -> [(device: String, gateway: String?)] {
+        let r = try? Command.run("ip", Self.ipArgs(family, ["-j", "route", "show", "default", "table", "main"]))
         let routes = ((try? RouteInfo.parse(r?.output ?? "[]")) ?? []).filter { !($0.device ?? "").hasPrefix(LinuxPlan.devicePrefix) }
         let devices = configured.isEmpty ? routes.compactMap(\.device) : configured
         var seen = Set<String>()
         return devices.filter { seen.insert($0).inserted }.map { dev in (dev, routes.first { $0.device == dev }?.gateway) }
     }
 
-    /// The first IPv4 address on a device (for conntrack cleanup of its NATed flows).
-    public func address(of device: String) -> String? {
-        guard let r = try? Command.run("ip", ["-j", "-4", "address", "show", "dev", device]), r.ok,
+    /// The first address of a family on a device, not link-local (for conntrack cleanup of
+    /// its NATed flows).
+    public func address(of device: String, family: AddressFamily = .ipv4) -> String? {
+        guard let r = try? Command.run("ip", ["-j", family == .ipv4 ? "-4" : "-6", "address", "show", "dev", device]), r.ok,
               let first = (try? JSON.parse(r.output))?.arrayValue?.first else { return nil }
-        return first["addr_info"]?.arrayValue?.first?["local"]?.stringValue
+        return first["addr_info"]?.arrayValue?.first { $0["scope"]?.stringValue != "link" }?["local"]?.stringValue
     }
 
     /// Deletes the connections NATed to `address`, so their next packet takes the new path.
     @discardableResult
     public func flushConntrack(replyDestination address: String) -> Bool {
         guard Command.find("conntrack") != nil else { return false }
-        return (try? Command.run("conntrack", ["-D", "--reply-dst", address], timeout: 5))?.status == 0
+        let family = address.contains(":") ? ["-f", "ipv6"] : []
+        return (try? Command.run("conntrack", ["-D"] + family + ["--reply-dst", address], timeout: 5))?.status == 0
     }
 
     /// Every prefix configured on this machine's interfaces (`ip -j address show`), except on

@@ -5,15 +5,16 @@ import Musl
 #endif
 import UplinkCore
 
-/// A raw ICMP socket, optionally bound to a device, that sends echo requests and reads the
-/// matching replies without blocking, so the daemon can keep one per path in its poll loop.
-/// Replies are matched by identifier, sequence and a per-socket nonce in the payload.
+/// A raw ICMP (or ICMPv6) socket, optionally bound to a device, that sends echo requests and
+/// reads the matching replies without blocking, so the daemon can keep one per path in its
+/// poll loop. Replies are matched by identifier, sequence and a per-socket nonce in the payload.
 public final class ICMPSocket {
     public let fd: Int32
     public let device: String?
+    public let family: AddressFamily
     public let identifier: UInt16
     private let nonce: UInt64
-    private var sent: [UInt16: (target: UInt32, at: Double)] = [:]
+    private var sent: [UInt16: (target: IPAddress, at: Double)] = [:]
 
     public struct Reply: Equatable, Sendable {
         public var source: IPAddress
@@ -31,9 +32,11 @@ public final class ICMPSocket {
     /// policies (as mwan3track does), so a WAN held out of use can still be probed.
     /// `ttl` limits the hops a request may take; a router where it runs out answers with time
     /// exceeded (or unreachable), and those answers are read too (a tunnel's first hop).
-    public init(device: String?, dontFragment: Bool = false, mark: UInt32? = nil, ttl: Int? = nil) throws(UplinkError) {
-        let fd = socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMP))
-        if fd < 0 { throw UplinkError(.ioError, "cannot open an ICMP socket (needs root): \(errnoText())") }
+    public init(device: String?, family: AddressFamily = .ipv4, dontFragment: Bool = false, mark: UInt32? = nil, ttl: Int? = nil) throws(UplinkError) {
+        let v6 = family == .ipv6
+        let fd = v6 ? socket(AF_INET6, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMPV6))
+                    : socket(AF_INET, Int32(SOCK_RAW.rawValue), Int32(IPPROTO_ICMP))
+        if fd < 0 { throw UplinkError(.ioError, "cannot open an \(v6 ? "ICMPv6" : "ICMP") socket (needs root): \(errnoText())") }
         _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         if let device {
             do { try SocketSupport.bind(fd, toDevice: device) } catch {
@@ -46,21 +49,39 @@ public final class ICMPSocket {
             close(fd)
             throw UplinkError(.ioError, "cannot mark a probe socket: \(e)")
         }
-        // receive echo replies only, and with a TTL time exceeded / unreachable (ICMP_FILTER
-        // is a mask of types to drop)
-        var filter: UInt32 = ~(UInt32(1) << 0 | (ttl == nil ? 0 : UInt32(1) << 3 | UInt32(1) << 11))
-        _ = setsockopt(fd, Int32(SOL_RAW), 1, &filter, socklen_t(4))
-        if var t = ttl.map(Int32.init) {
-            _ = setsockopt(fd, Int32(IPPROTO_IP), IP_TTL, &t, socklen_t(4))
+        if v6 {
+            // ICMP6_FILTER: a bit set blocks that type; pass echo replies, and with a TTL
+            // destination unreachable (1) and time exceeded (3)
+            var filter = [UInt32](repeating: ~0, count: 8)
+            var pass: [UInt8] = [ICMPv6Message.echoReply]
+            if ttl != nil { pass += [1, 3] }
+            for t in pass { filter[Int(t) >> 5] &= ~(UInt32(1) << (UInt32(t) & 31)) }
+            _ = filter.withUnsafeMutableBytes { setsockopt(fd, Int32(IPPROTO_ICMPV6), 1, $0.baseAddress, socklen_t(32)) }
+            if var t = ttl.map(Int32.init) {
+                _ = setsockopt(fd, Int32(IPPROTO_IPV6), 16 /* IPV6_UNICAST_HOPS */, &t, socklen_t(4))
+            }
+            if dontFragment {
+                var mode: Int32 = 2 // IPV6_PMTUDISC_DO
+                _ = setsockopt(fd, Int32(IPPROTO_IPV6), 23 /* IPV6_MTU_DISCOVER */, &mode, socklen_t(4))
+            }
+        } else {
+            // receive echo replies only, and with a TTL time exceeded / unreachable (ICMP_FILTER
+            // is a mask of types to drop)
+            var filter: UInt32 = ~(UInt32(1) << 0 | (ttl == nil ? 0 : UInt32(1) << 3 | UInt32(1) << 11))
+            _ = setsockopt(fd, Int32(SOL_RAW), 1, &filter, socklen_t(4))
+            if var t = ttl.map(Int32.init) {
+                _ = setsockopt(fd, Int32(IPPROTO_IP), IP_TTL, &t, socklen_t(4))
+            }
+            if dontFragment {
+                var mode: Int32 = 2 // IP_PMTUDISC_DO
+                _ = setsockopt(fd, Int32(IPPROTO_IP), 10 /* IP_MTU_DISCOVER */, &mode, socklen_t(4))
+            }
         }
         routerErrors = ttl != nil
-        if dontFragment {
-            var mode: Int32 = 2 // IP_PMTUDISC_DO
-            _ = setsockopt(fd, Int32(IPPROTO_IP), 10 /* IP_MTU_DISCOVER */, &mode, socklen_t(4))
-        }
         SocketSupport.setNonBlocking(fd)
         self.fd = fd
         self.device = device
+        self.family = family
         let r = (try? Keys.randomBytes(10)) ?? [UInt8](repeating: 7, count: 10)
         identifier = UInt16(r[0]) << 8 | UInt16(r[1])
         nonce = r[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -68,26 +89,30 @@ public final class ICMPSocket {
 
     deinit { close(fd) }
 
-    /// Sends one echo request; false if the kernel refused it (no route, device down, ...).
+    /// Sends one echo request; false if the kernel refused it (no route, device down, ...) or
+    /// the target is of the other family. A link-local IPv6 target leaves through the bound device.
     @discardableResult
     public func send(to target: IPAddress, sequence: UInt16, payloadSize: Int = 56) -> Bool {
-        guard case .v4(let v4) = target else { return false }
-        var pkt = [UInt8](repeating: 0, count: 8 + max(16, payloadSize))
-        pkt[0] = 8
-        pkt[4] = UInt8(identifier >> 8); pkt[5] = UInt8(identifier & 0xFF)
-        pkt[6] = UInt8(sequence >> 8); pkt[7] = UInt8(sequence & 0xFF)
-        for i in 0..<8 { pkt[8 + i] = UInt8(truncatingIfNeeded: nonce >> (56 - 8 * UInt64(i))) }
-        for i in 16..<pkt.count { pkt[i] = UInt8(truncatingIfNeeded: i) }
-        let sum = Self.checksum(pkt)
-        pkt[2] = UInt8(sum >> 8); pkt[3] = UInt8(sum & 0xFF)
-        var sa = SocketSupport.sockaddr(v4)
-        let now = Clock.monotonic()
-        let n = withUnsafePointer(to: &sa) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, pkt, pkt.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard family.contains(target) else { return false }
+        let at = Clock.monotonic()
+        let n: Int
+        switch target {
+        case .v4(let v4):
+            let pkt = ICMPMessage.echoRequest(identifier: identifier, sequence: sequence, nonce: nonce, payloadSize: payloadSize)
+            var sa = SocketSupport.sockaddr(v4)
+            n = withUnsafePointer(to: &sa) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, pkt, pkt.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            } == pkt.count ? 1 : 0
+        case .v6(let b):
+            let pkt = ICMPv6Message.echoRequest(identifier: identifier, sequence: sequence, nonce: nonce, payloadSize: payloadSize)
+            var sa = SocketSupport.sockaddr6(b, scope: device.map { if_nametoindex($0) } ?? 0)
+            n = withUnsafePointer(to: &sa) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, pkt, pkt.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            } == pkt.count ? 1 : 0
         }
-        guard n == pkt.count else { return false }
-        sent[sequence] = (v4, now)
-        if sent.count > 1024 { sent = sent.filter { now - $0.value.at < 10 } }
+        guard n == 1 else { return false }
+        sent[sequence] = (target, at)
+        if sent.count > 1024 { sent = sent.filter { at - $0.value.at < 10 } }
         return true
     }
 
@@ -96,28 +121,32 @@ public final class ICMPSocket {
         var out: [Reply] = []
         var buf = [UInt8](repeating: 0, count: 2048)
         while true {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            var from = sockaddr_in6()
+            var len = socklen_t(MemoryLayout<sockaddr_in6>.size)
+            let n = buf.withUnsafeMutableBytes { b in
+                withUnsafeMutablePointer(to: &from) { p in
+                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress, b.count, 0, $0, &len) }
+                }
+            }
             if n <= 0 { break }
             let now = Clock.monotonic()
-            guard let m = ICMPMessage.parse(Array(buf[0..<n])), m.identifier == identifier,
-                  m.kind == .echoReply ? m.nonce == nonce : routerErrors && (m.nonce == nil || m.nonce == nonce),
-                  let s = sent[m.sequence], m.target == s.target else { continue }
-            sent[m.sequence] = nil
-            out.append(Reply(source: .v4(m.source), sequence: m.sequence, rttMs: (now - s.at) * 1000, kind: m.kind))
+            let packet = Array(buf[0..<n])
+            if family == .ipv4 {
+                guard let m = ICMPMessage.parse(packet), m.identifier == identifier,
+                      m.kind == .echoReply ? m.nonce == nonce : routerErrors && (m.nonce == nil || m.nonce == nonce),
+                      let s = sent[m.sequence], s.target == .v4(m.target) else { continue }
+                sent[m.sequence] = nil
+                out.append(Reply(source: .v4(m.source), sequence: m.sequence, rttMs: (now - s.at) * 1000, kind: m.kind))
+            } else {
+                let source = withUnsafeBytes(of: from.sin6_addr) { IPAddress.v6(Array($0)) }
+                guard let m = ICMPv6Message.parse(packet), m.identifier == identifier,
+                      m.kind == .echoReply ? m.nonce == nonce : routerErrors && (m.nonce == nil || m.nonce == nonce),
+                      let s = sent[m.sequence], s.target == (m.target.map(IPAddress.v6) ?? source) else { continue }
+                sent[m.sequence] = nil
+                out.append(Reply(source: source, sequence: m.sequence, rttMs: (now - s.at) * 1000, kind: m.kind))
+            }
         }
         return out
-    }
-
-    static func checksum(_ b: [UInt8]) -> UInt16 {
-        var sum: UInt32 = 0
-        var i = 0
-        while i + 1 < b.count {
-            sum += UInt32(b[i]) << 8 | UInt32(b[i + 1])
-            i += 2
-        }
-        if i < b.count { sum += UInt32(b[i]) << 8 }
-        while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
-        return ~UInt16(sum)
     }
 }
 
@@ -140,7 +169,8 @@ public enum Ping {
 
     public static func run(targets: [IPAddress], device: String?, count: Int = 1, interval: Double = 0.2,
                            timeout: Double = 1, payloadSize: Int = 56, dontFragment: Bool = false) throws(UplinkError) -> Report {
-        let sock = try ICMPSocket(device: device, dontFragment: dontFragment)
+        let family: AddressFamily = targets.first?.isV4 == false ? .ipv6 : .ipv4
+        let sock = try ICMPSocket(device: device, family: family, dontFragment: dontFragment)
         var report = Report(perTarget: [:], sendErrors: 0)
         var seqTarget: [UInt16: IPAddress] = [:]
         var seq: UInt16 = 1

@@ -29,6 +29,16 @@ enum SocketSupport {
         return sa
     }
 
+    static func sockaddr6(_ b: [UInt8], port: UInt16 = 0, scope: UInt32 = 0) -> sockaddr_in6 {
+        var sa = sockaddr_in6()
+        sa.sin6_family = sa_family_t(AF_INET6)
+        sa.sin6_port = port.bigEndian
+        withUnsafeMutableBytes(of: &sa.sin6_addr) { for i in 0..<16 { $0[i] = b[i] } }
+        // a link-local address means nothing without its link
+        if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { sa.sin6_scope_id = scope }
+        return sa
+    }
+
     /// Waits until `fd` is readable or the deadline passes.
     static func waitReadable(_ fd: Int32, until deadline: Double) -> Bool {
         while true {

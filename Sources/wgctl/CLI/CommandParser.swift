@@ -65,6 +65,10 @@ enum CommandParser {
                 guard let o = options.first(where: { $0.name == name }) else {
                     throw UsageError("unknown option '--\(name)'\n\n" + usage(spec, path: path))
                 }
+                // a second value would silently replace the first: lists are comma-separated
+                if o.value != nil, out.values[name] != nil {
+                    throw UsageError("--\(name) is given twice; give several values once, comma-separated (--\(name) A,B)")
+                }
                 if o.value == nil {
                     if inline != nil { throw UsageError("--\(name) takes no value") }
                     out.flags.insert(name)

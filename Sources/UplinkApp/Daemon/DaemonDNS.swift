@@ -1,0 +1,24 @@
+import UplinkCore
+import UplinkSystem
+
+/// DNS follows the IPv4 default path (option manage_dns): failed over to an uplink, dnsmasq
+/// asks that uplink's DNS servers; on a WAN, its own resolvers (DNSUpstreams, DnsmasqServers).
+extension Daemon {
+    func updateDNS(stopping: Bool = false) {
+        let manage = configuration.settings.manageDNS && !stopping
+        // a file left from a run that managed DNS is emptied when management stops
+        guard manage || dnsmasq.current() != nil else { return }
+        let uplink = manage ? active.flatMap { key in specs.first { $0.key == key }?.uplink } : nil
+        let content = DNSUpstreams.serversFile(activeUplink: uplink)
+        do {
+            guard let pids = try dnsmasq.update(content) else { return }
+            let servers = DNSUpstreams.servers(in: content)
+            let what = servers.isEmpty ? "dnsmasq asks its own resolvers (the WAN's)" : "dnsmasq asks \(servers.joined(separator: ", ")), \(uplink!.peer)'s DNS"
+            let how = pids.isEmpty ? "no dnsmasq pid file in \(dnsmasq.pidDirectory) to reload: point dnsmasq's servers-file at \(dnsmasq.file)"
+                : "reloaded dnsmasq (pid \(pids.map(String.init).joined(separator: ", ")))"
+            log("dns: \(what); \(how)")
+        } catch {
+            log("dns: cannot write \(dnsmasq.file): \(error.message)")
+        }
+    }
+}

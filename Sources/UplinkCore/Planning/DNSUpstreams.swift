@@ -1,0 +1,29 @@
+/// What the router's resolver (dnsmasq, on OpenWrt and on Linux routers alike) asks while
+/// traffic goes through an uplink, written as dnsmasq's servers-file (`--servers-file`,
+/// OpenWrt's `option serversfile`), which dnsmasq re-reads on SIGHUP.
+///
+/// On a WAN the file says nothing, and dnsmasq keeps the resolvers of its resolv-file
+/// (netifd's resolv.conf.auto on OpenWrt): the WAN's. Failed over to an uplink with DNS
+/// servers (its grant's, or option dns), the file names them for every domain
+/// (`server=/#/ADDR`, which dnsmasq prefers to its resolv-file servers; names it serves from a
+/// more specific `server=/lan/...` stay local): the ISP's resolvers of a dead WAN, which
+/// refuse queries that come from the provider's address, are no longer asked. An uplink with
+/// no DNS of its own leaves the WAN's resolvers, now reached through the uplink.
+public enum DNSUpstreams {
+    public static let header = "# wireguard-uplink: dnsmasq's upstream servers while failed over (rewritten by the daemon; empty on a WAN)\n"
+
+    public static func serversFile(activeUplink: UplinkConfig?) -> String {
+        var out = header
+        guard let u = activeUplink else { return out }
+        out += "# failed over to uplink \(u.peer.rawValue) (\(u.interface))\n"
+        for d in u.dns { if let a = IPAddress(d) { out += "server=/#/\(a)\n" } }
+        return out
+    }
+
+    /// The servers a file names (for status and tests).
+    public static func servers(in file: String) -> [String] {
+        file.split(separator: "\n").compactMap { line in
+            line.hasPrefix("server=/#/") ? String(line.dropFirst("server=/#/".count)) : nil
+        }
+    }
+}

@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Testing
+import UplinkCore
+import UplinkSystem
+
+/// The daemon's side of dnsmasq: the servers-file is replaced only when it changes, and every
+/// dnsmasq with a pid file in var/run/dnsmasq is told (SIGHUP) to read it again.
+@Suite struct DnsmasqServersTests {
+    @Test func aChangeIsWrittenAndEveryDnsmasqIsToldOnce() throws {
+        let f = try FixtureRoot()
+        let d = DnsmasqServers(paths: Paths(root: f.root))
+        let hups = f.root + "/hups"
+        // a stand-in dnsmasq: counts the SIGHUPs it gets
+        let pid = try #require(Command.spawn("sh", ["-c", "trap 'echo hup >> \(hups)' HUP; while :; do sleep 0.05; done"]))
+        defer {
+            kill(pid, SIGKILL)
+            var st: Int32 = 0
+            waitpid(pid, &st, 0)
+        }
+        try Files.makeDirectories(d.pidDirectory)
+        try Files.writeAtomically(d.pidDirectory + "/dnsmasq.cfg01411c.pid", Array("\(pid)\n".utf8))
+        try Files.writeAtomically(d.pidDirectory + "/stale.pid", Array("999999\n".utf8))
+        Clock.sleep(0.2)
+        // signals do not queue: each change is awaited before the next
+        func hupsSeen(_ n: Int) -> Bool {
+            let deadline = Clock.monotonic() + 3
+            while Clock.monotonic() < deadline {
+                let got = (try? Files.read(hups)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? ""
+                if got == String(repeating: "hup\n", count: n) { return true }
+                Clock.sleep(0.02)
+            }
+            return false
+        }
+        let on = DNSUpstreams.header + "server=/#/10.200.1.1\n"
+        #expect(try d.update(on) == [pid], "the live dnsmasq is signalled, the stale pid file skipped")
+        #expect(d.current() == on)
+        #expect(hupsSeen(1))
+        #expect(try d.update(on) == nil, "no change: no write, no signal")
+        #expect(try d.update(DNSUpstreams.header) == [pid])
+        #expect(hupsSeen(2))
+    }
+}

@@ -1,0 +1,37 @@
+import Testing
+import UplinkCore
+
+/// dnsmasq's servers-file as the daemon writes it: silent on a WAN, the active uplink's DNS
+/// for every domain while failed over.
+@Suite struct DNSUpstreamsTests {
+    static func uplink(dns: [String]) throws -> UplinkConfig {
+        let key = try WireGuardKey(base64: "HnVwZ7ds4qGg8kWfA1pB9tBAc9oQ0u8cD2p1m3Jqf2k=")
+        let peer = try PeerID(validating: "sb-provider-a")
+        return UplinkConfig(peer: peer, interface: InterfaceNaming.interfaceName(for: peer), endpoint: Endpoint(host: "169.254.10.2", port: 51900),
+                            publicKey: key, privateKey: key, addresses: [IPPrefix("10.200.1.2/32")!], slot: 1, dns: dns)
+    }
+
+    @Test func onAWANTheFileNamesNoServer() {
+        let f = DNSUpstreams.serversFile(activeUplink: nil)
+        #expect(f == DNSUpstreams.header && DNSUpstreams.servers(in: f).isEmpty)
+        #expect(f.split(separator: "\n").allSatisfy { $0.hasPrefix("#") }, "only comments: dnsmasq keeps its resolv-file servers")
+    }
+
+    @Test func failedOverEveryDomainGoesToTheUplinksDNS() throws {
+        let f = DNSUpstreams.serversFile(activeUplink: try Self.uplink(dns: ["10.200.1.1", "2001:db8::53"]))
+        #expect(f.contains("server=/#/10.200.1.1\nserver=/#/2001:db8::53\n"))
+        #expect(DNSUpstreams.servers(in: f) == ["10.200.1.1", "2001:db8::53"])
+        #expect(f.contains("# failed over to uplink sb-provider-a"))
+    }
+
+    @Test func anUplinkWithoutDNSLeavesTheWANsResolvers() throws {
+        // no DNS of its own: the WAN's resolvers stay, now reached through the uplink
+        #expect(DNSUpstreams.servers(in: DNSUpstreams.serversFile(activeUplink: try Self.uplink(dns: []))).isEmpty)
+    }
+
+    @Test func nothingButAnAddressReachesTheFile() throws {
+        // a hand-edited dns option with a newline or a domain cannot inject a dnsmasq directive
+        let f = DNSUpstreams.serversFile(activeUplink: try Self.uplink(dns: ["10.0.0.1\naddress=/#/6.6.6.6", "dns.example", "10.0.0.2"]))
+        #expect(DNSUpstreams.servers(in: f) == ["10.0.0.2"] && !f.contains("address="))
+    }
+}
