@@ -150,7 +150,15 @@ extension UplinkService {
         if let why = GrantCheck.problem(address: g.address, gateway: g.gateway, dns: g.dns, mtu: g.mtu, local: local) {
             throw UplinkError(.badGrant, "refusing the grant from \(peer): \(why); nothing was installed")
         }
-        var req = AddRequest(peer: peer, endpoint: offer.endpoint, publicKey: g.publicKey, addresses: [g.address],
+        // the IPv6 address of a provider that carries IPv6, where this router routes IPv6 too
+        var addresses = [g.address]
+        if settings.ipv6, let a6 = g.address6 {
+            if let why = GrantCheck.problem(address6: a6, local: local) {
+                throw UplinkError(.badGrant, "refusing the grant from \(peer): \(why); nothing was installed")
+            }
+            addresses.append(a6)
+        }
+        var req = AddRequest(peer: peer, endpoint: offer.endpoint, publicKey: g.publicKey, addresses: addresses,
                              priority: priority, weight: weight)
         req.keyPair = pair
         req.gateway = g.gateway

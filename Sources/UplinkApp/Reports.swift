@@ -34,6 +34,7 @@ extension UplinkService {
             j.set("wan_type", o.wanType)
             j.set("available", o.available)
             j.set("metered", o.metered)
+            j.set("ipv6", o.ipv6)
             j.set("age_s", Int(max(0, now - o.received)))
             j.set("expires_in_s", Int(max(0, o.expires - now)))
             j.set("trusted", o.trusted)

@@ -31,7 +31,7 @@ import UplinkSystem
     static let scenarios = [
         "silent-wan-failure", "carrier-loss", "provider-wan-failure", "failback-hysteresis",
         "endpoint-udp-off-tunnels", "test-names-layer", "offers-zero-touch", "mesh-security", "mwan3-enforcement", "manual-provider-restart", "stock-node-ids",
-        "linux-coexist-cleanup", "dual-stack-failover", "link-local-endpoint", "dns-failover",
+        "linux-coexist-cleanup", "dual-stack-failover", "link-local-endpoint", "dns-failover", "offers-dual-stack",
     ]
 
     @Test(arguments: scenarios)

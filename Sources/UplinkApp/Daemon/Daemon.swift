@@ -44,6 +44,8 @@ public final class Daemon {
     var daemonLock: FileLock?
     let mesh: MeshAgent
     let dnsmasq: DnsmasqServers
+    /// Said once per run: no dnsmasq pid file to reload after a change of the servers-file.
+    var dnsmasqMissingSaid = false
     /// What the mesh last heard from us: nil = not offering, else whether available.
     var announced: Bool? = nil
     let log: (String) -> Void
@@ -149,8 +151,10 @@ public final class Daemon {
         specs = service.pathSpecs(configuration, backend: backend)
         var kept: [String: PathTracker] = [:]
         for spec in specs {
-            var t = trackers[spec.key] ?? state.paths[spec.key].map(PathTracker.init) ?? PathTracker(PathHealth(kind: spec.kind, name: spec.name, device: spec.device))
+            var t = trackers[spec.key] ?? state.paths[spec.key].map(PathTracker.init)
+                ?? PathTracker(PathHealth(kind: spec.kind, name: spec.name, device: spec.device, family: spec.family))
             t.health.device = spec.device
+            t.health.family = spec.family
             if trackers[spec.key] == nil {
                 // health from a previous run is stale: start unknown, keep the figures; a path
                 // still held out of mwan3 was down when held: it must earn the full hysteresis
@@ -422,7 +426,7 @@ public final class Daemon {
                     try kernel.setDefault(.unreachable, divert: true, family: family)
                 }
             } catch {
-                log("cannot move the \(family.label) default route to \(key): \(error.message)")
+                log("cannot move the \(family == .ipv4 ? "" : "IPv6 ")default route to \(key): \(error.message)")
                 return
             }
             // connections NATed to the old path would keep its address: make them start over

@@ -14,9 +14,12 @@ extension Daemon {
             guard let pids = try dnsmasq.update(content) else { return }
             let servers = DNSUpstreams.servers(in: content)
             let what = servers.isEmpty ? "dnsmasq asks its own resolvers (the WAN's)" : "dnsmasq asks \(servers.joined(separator: ", ")), \(uplink!.peer)'s DNS"
-            let how = pids.isEmpty ? "no dnsmasq pid file in \(dnsmasq.pidDirectory) to reload: point dnsmasq's servers-file at \(dnsmasq.file)"
-                : "reloaded dnsmasq (pid \(pids.map(String.init).joined(separator: ", ")))"
-            log("dns: \(what); \(how)")
+            if !pids.isEmpty {
+                log("dns: \(what); reloaded dnsmasq (pid \(pids.map(String.init).joined(separator: ", ")))")
+            } else if !dnsmasqMissingSaid {
+                dnsmasqMissingSaid = true
+                log("dns: \(what), but no dnsmasq has a pid file in \(dnsmasq.pidDirectory) to reload: point dnsmasq's servers-file at \(dnsmasq.file) (said once)")
+            }
         } catch {
             log("dns: cannot write \(dnsmasq.file): \(error.message)")
         }

@@ -50,6 +50,7 @@ extension Daemon {
                       metered: m.metered, endpoint: Endpoint(host: host, port: m.endpointPort), publicKey: m.publicKey,
                       received: now, expires: now + Double(m.ttl), via: peer.interface, source: source.description, trusted: trusted)
         o.meshKey = m.header.meshKey.base64
+        o.ipv6 = m.ipv6
         if state.offers[m.header.peer.rawValue] == nil && state.offers.count >= RuntimeState.maximumOffers {
             state.counters["mesh_dropped_offer_table_full", default: 0] += 1
             return false
@@ -84,6 +85,16 @@ extension Daemon {
         return t.health.state == .up || t.health.state == .degraded || t.health.state == .unknown
     }
 
+    /// We carry consumers' IPv6: option ipv6, and a WAN whose IPv6 side is not proven dead.
+    var offerIPv6: Bool {
+        configuration.settings.ipv6 && trackers.values.contains { $0.health.kind == .wan && $0.health.family == .ipv6 && $0.health.state != .down }
+    }
+
+    /// The IPv6 address a grant gives a consumer (nil while we carry no IPv6).
+    func grantAddress6(_ g: GrantConfig) -> IPAddress? {
+        configuration.settings.ipv6 ? configuration.offer.address6(for: g.address) : nil
+    }
+
     /// Announces our offer every ttl/4, and a change (available, unavailable, withdrawn)
     /// three times: at once, +1 s and +3 s, so one lost datagram leaves no neighbour on stale
     /// news until the next periodic announcement.
@@ -105,10 +116,13 @@ extension Daemon {
                 return
             }
             let latency = active.flatMap { trackers[$0]?.health.latencyMs }
+            let ipv6 = offerIPv6
             let sent = mesh.broadcast(nodeID: nodeID) { h in
-                .offer(GossipMessage.OfferMessage(header: h, ttl: o.ttl, bandwidthMbps: o.bandwidthMbps, latencyMs: latency,
-                                                  wanType: o.wanType, available: available, metered: o.metered,
-                                                  endpointHost: nil, endpointPort: o.listenPort, publicKey: key))
+                var m = GossipMessage.OfferMessage(header: h, ttl: o.ttl, bandwidthMbps: o.bandwidthMbps, latencyMs: latency,
+                                                   wanType: o.wanType, available: available, metered: o.metered,
+                                                   endpointHost: nil, endpointPort: o.listenPort, publicKey: key)
+                m.ipv6 = ipv6
+                return .offer(m)
             }
             if changed { log("mesh: offer \(available ? "available" : "unavailable") sent to \(sent) peers") }
             state.ownOffer = RuntimeState.OwnOffer(available: available, consumers: configuration.grants.count, announced: Clock.now())
@@ -143,7 +157,9 @@ extension Daemon {
                 return
             }
             if backend == .linux || backend == .mwan3 {
-                do { try kernel.authorize(server: OfferConfig.serverDevice, key: r.publicKey, address: grant!.address) } catch {
+                do {
+                    try kernel.authorize(server: OfferConfig.serverDevice, key: r.publicKey, address: grant!.address, address6: grantAddress6(grant!))
+                } catch {
                     log("mesh: \(error.message)")
                 }
             }
@@ -156,10 +172,12 @@ extension Daemon {
         let dns = o.dns.compactMap { IPAddress($0) }
         guard let h = mesh.header(nodeID: configuration.settings.nodeID, interface: peer.interface),
               let serverKey = o.privateKey.flatMap({ try? Keys.publicKey(for: $0) }) else { return }
-        let reply = GossipMessage.grant(GossipMessage.GrantMessage(
+        var message = GossipMessage.GrantMessage(
             header: h, nonce: r.nonce, publicKey: serverKey,
             address: IPPrefix(address: grant!.address, length: 32), gateway: o.serverAddress,
-            dns: dns.isEmpty ? [IPAddress(configuration.settings.dnsServer)].compactMap { $0 } : dns, mtu: o.mtu))
+            dns: dns.isEmpty ? [IPAddress(configuration.settings.dnsServer)].compactMap { $0 } : dns, mtu: o.mtu)
+        message.address6 = grantAddress6(grant!).map { IPPrefix(address: $0, length: 128) }
+        let reply = GossipMessage.grant(message)
         mesh.reply(reply, via: peer.interface, to: d.source, port: d.sourcePort)
         state.counters["mesh_grants_sent", default: 0] += 1
     }

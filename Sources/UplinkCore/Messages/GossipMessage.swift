@@ -41,6 +41,9 @@ public enum GossipMessage: Equatable, Sendable {
         public var wanType: String?
         public var available: Bool
         public var metered: Bool
+        /// The provider carries IPv6 (option ipv6, its WAN's IPv6 alive): its grants hold an
+        /// IPv6 address too.
+        public var ipv6: Bool = false
         /// nil host: use the address this provider has on the receiver's mesh underlay.
         public var endpointHost: String?
         public var endpointPort: Int
@@ -82,6 +85,8 @@ public enum GossipMessage: Equatable, Sendable {
         public var gateway: IPAddress
         public var dns: [IPAddress]
         public var mtu: Int
+        /// The consumer's IPv6 host address (/128), from a provider that carries IPv6.
+        public var address6: IPPrefix? = nil
 
         public init(header: Header, nonce: String, publicKey: WireGuardKey, address: IPPrefix, gateway: IPAddress,
                     dns: [IPAddress], mtu: Int) {
@@ -145,6 +150,7 @@ public enum GossipMessage: Equatable, Sendable {
             caps.set("wan_type", m.wanType)
             caps.set("available", m.available)
             caps.set("metered", m.metered)
+            if m.ipv6 { caps.set("ipv6", true) }
             o.set("capabilities", caps.value)
             var ep = JSONObject()
             ep.set("host", m.endpointHost)
@@ -163,6 +169,7 @@ public enum GossipMessage: Equatable, Sendable {
             o.set("gateway", m.gateway.description)
             o.set("dns", .array(m.dns.map { .string($0.description) }))
             o.set("mtu", m.mtu)
+            if let a6 = m.address6 { o.set("address6", a6.description) }
         case .revoke(let m):
             o.set("public_key", m.publicKey.base64)
         }
@@ -201,7 +208,8 @@ public enum GossipMessage: Equatable, Sendable {
                   let available = caps["available"]?.boolValue else { throw .badField }
             var host: String? = nil
             if let h = ep["host"], h != .null {
-                guard let s = h.stringValue, (try? Endpoint.validateHost(s)) != nil else { throw .badField }
+                // a scope names one of the receiver's devices, which the sender cannot know
+                guard let s = h.stringValue, !s.contains("%"), (try? Endpoint.validateHost(s)) != nil else { throw .badField }
                 host = s
             }
             var wanType: String? = nil
@@ -214,10 +222,12 @@ public enum GossipMessage: Equatable, Sendable {
             let lat = caps["latency_ms"].flatMap { $0 == .null ? nil : $0 }
             if let lat, lat.doubleValue == nil || lat.doubleValue! < 0 || lat.doubleValue! > 60_000 { throw .badField }
             guard let pk = ep["public_key"]?.stringValue else { throw .badField }
-            return .offer(OfferMessage(header: header, ttl: Int(ttl), bandwidthMbps: bw?.intValue.map { Int($0) },
-                                       latencyMs: lat?.doubleValue.map { ($0 * 10).rounded() / 10 }, wanType: wanType, available: available,
-                                       metered: caps["metered"]?.boolValue ?? false, endpointHost: host,
-                                       endpointPort: Int(port), publicKey: try key(pk)))
+            var offer = OfferMessage(header: header, ttl: Int(ttl), bandwidthMbps: bw?.intValue.map { Int($0) },
+                                     latencyMs: lat?.doubleValue.map { ($0 * 10).rounded() / 10 }, wanType: wanType, available: available,
+                                     metered: caps["metered"]?.boolValue ?? false, endpointHost: host,
+                                     endpointPort: Int(port), publicKey: try key(pk))
+            offer.ipv6 = caps["ipv6"]?.boolValue ?? false
+            return .offer(offer)
         case "uplink_withdraw":
             return .withdraw(header)
         case "uplink_request":
@@ -232,8 +242,13 @@ public enum GossipMessage: Equatable, Sendable {
                 guard let s = d.stringValue, let a = IPAddress(s) else { throw .badField }
                 dns.append(a)
             }
-            return .grant(GrantMessage(header: header, nonce: try str("nonce", max: 32), publicKey: try key(try str("public_key")),
-                                       address: addr, gateway: gw, dns: dns, mtu: Int(mtu)))
+            var grant = GrantMessage(header: header, nonce: try str("nonce", max: 32), publicKey: try key(try str("public_key")),
+                                     address: addr, gateway: gw, dns: dns, mtu: Int(mtu))
+            if let a6 = v["address6"], a6 != .null {
+                guard let s = a6.stringValue, s.utf8.count <= 64, let p = IPPrefix(s), !p.address.isV4 else { throw .badField }
+                grant.address6 = p
+            }
+            return .grant(grant)
         case "uplink_revoke":
             return .revoke(RevokeMessage(header: header, publicKey: try key(try str("public_key"))))
         default:

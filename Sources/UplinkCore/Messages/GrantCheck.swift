@@ -30,6 +30,19 @@ public enum GrantCheck {
         return nil
     }
 
+    /// Nil when a grant's IPv6 address is acceptable: one IPv6 host address (/128), usable,
+    /// in none of this router's networks.
+    public static func problem(address6 a: IPPrefix, local: [IPPrefix]) -> String? {
+        guard !a.address.isV4, a.length == 128 else {
+            return "it granted \(a) as its IPv6 address: only a single IPv6 host address (/128) is accepted"
+        }
+        if let why = unusable(a.address) { return "its IPv6 address \(a.address) is \(why)" }
+        if let l = local.first(where: { overlaps($0, a) }) {
+            return "its IPv6 address \(a.address) lies in \(l), a network of this router: installing it would shadow that network"
+        }
+        return nil
+    }
+
     /// Why an address cannot be a tunnel's host, gateway or resolver (nil: it can).
     static func unusable(_ a: IPAddress) -> String? {
         switch a {

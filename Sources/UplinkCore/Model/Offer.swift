@@ -10,6 +10,8 @@ public struct Offer: Equatable, Sendable {
     public var wanType: String?
     public var available: Bool
     public var metered: Bool
+    /// The provider carries IPv6 (its grants hold an IPv6 address).
+    public var ipv6 = false
     public var endpoint: Endpoint
     public var publicKey: WireGuardKey
     /// Our clock when it arrived, and when it stops counting.

@@ -31,7 +31,11 @@ public struct OfferConfig: Equatable, Sendable {
         return IPPrefix(address: .v4(100 << 24 | third << 16 | fourth << 8), length: 24)
     }
 
+    /// The node id the pools are derived from.
+    public var nodeID: String
+
     public init(nodeID: String) {
+        self.nodeID = nodeID
         pool = Self.defaultPool(nodeID: nodeID)
     }
 
@@ -67,6 +71,33 @@ public struct OfferConfig: Equatable, Sendable {
     public var serverAddress: IPAddress {
         guard case .v4(let net) = pool.address else { return pool.address }
         return .v4(net + 1)
+    }
+
+    /// The IPv6 side of the pool (option ipv6): a ULA /64 from the node id (RFC 4193: fd, a
+    /// 40-bit global id, subnet 0), so neighbouring providers differ; the server is `::1` and
+    /// each consumer gets the /128 whose interface id is its IPv4 host number.
+    public static func defaultPool6(nodeID: String) -> IPPrefix {
+        let h = FNV1a.hash(Array("ipv6:".utf8) + Array(nodeID.utf8))
+        var b = [UInt8](repeating: 0, count: 16)
+        b[0] = 0xFD
+        for i in 0..<5 { b[1 + i] = UInt8(truncatingIfNeeded: h >> (8 * UInt64(4 - i))) }
+        return IPPrefix(address: .v6(b), length: 64)
+    }
+
+    public var pool6: IPPrefix { Self.defaultPool6(nodeID: nodeID) }
+
+    public var serverAddress6: IPAddress { address6(hostNumber: 1) }
+
+    /// A consumer's IPv6 address: the pool6 address with the host number of its IPv4 address.
+    public func address6(for v4: IPAddress) -> IPAddress? {
+        guard case .v4(let a) = v4, case .v4(let net) = pool.address, pool.contains(v4) else { return nil }
+        return address6(hostNumber: a - net)
+    }
+
+    func address6(hostNumber n: UInt32) -> IPAddress {
+        guard case .v6(var b) = pool6.address else { return pool6.address }
+        for i in 0..<4 { b[12 + i] = UInt8(truncatingIfNeeded: n >> (8 * UInt32(3 - i))) }
+        return .v6(b)
     }
 
     /// The lowest free consumer address of the pool.

@@ -113,6 +113,7 @@ public struct RuntimeState: Equatable, Sendable {
         caps.set("wan_type", f.wanType)
         caps.set("available", f.available)
         caps.set("metered", f.metered)
+        caps.set("ipv6", f.ipv6)
         var ep = JSONObject()
         ep.set("host", f.endpoint.host)
         ep.set("port", f.endpoint.port)
@@ -202,6 +203,7 @@ public struct RuntimeState: Equatable, Sendable {
                      endpoint: Endpoint(host: host, port: Int(port)), publicKey: key, received: received, expires: expires,
                      via: v["via"]?.stringValue, source: v["source"]?.stringValue, trusted: v["trusted"]?.boolValue ?? false)
         offer.meshKey = v["mesh_key"]?.stringValue
+        offer.ipv6 = caps?["ipv6"]?.boolValue ?? false
         offer.withdrawn = v["withdrawn"]?.boolValue ?? false
         return offer
     }

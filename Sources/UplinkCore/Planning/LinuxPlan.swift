@@ -45,7 +45,9 @@ public struct LinuxPlan: Equatable, Sendable {
         public var listenPort: Int
         public var address: IPPrefix
         public var mtu: Int
-        public var consumers: [(key: WireGuardKey, address: IPAddress)]
+        public var consumers: [(key: WireGuardKey, address: IPAddress, address6: IPAddress?)]
+        /// The server's IPv6 address in its pool6 (option ipv6): consumers get IPv6 too.
+        public var address6: IPPrefix? = nil
         /// Per-consumer cap, kbytes/s (0: none).
         public var rateLimitKBps: Int
 
@@ -53,6 +55,7 @@ public struct LinuxPlan: Equatable, Sendable {
             a.device == b.device && a.privateKey == b.privateKey && a.listenPort == b.listenPort && a.address == b.address
                 && a.mtu == b.mtu && a.rateLimitKBps == b.rateLimitKBps
                 && a.consumers.map(\.key) == b.consumers.map(\.key) && a.consumers.map(\.address) == b.consumers.map(\.address)
+                && a.consumers.map(\.address6) == b.consumers.map(\.address6) && a.address6 == b.address6
         }
     }
 
@@ -71,7 +74,9 @@ public struct LinuxPlan: Equatable, Sendable {
         if s.enabled && o.enabled, let key = o.privateKey {
             server = Server(device: OfferConfig.serverDevice, privateKey: key, listenPort: o.listenPort,
                             address: IPPrefix(address: o.serverAddress, length: o.pool.length), mtu: o.mtu,
-                            consumers: cfg.grants.map { ($0.publicKey, $0.address) }, rateLimitKBps: o.rateLimitMbit * 125)
+                            consumers: cfg.grants.map { ($0.publicKey, $0.address, s.ipv6 ? o.address6(for: $0.address) : nil) },
+                            rateLimitKBps: o.rateLimitMbit * 125)
+            if s.ipv6 { server?.address6 = IPPrefix(address: o.serverAddress6, length: o.pool6.length) }
         }
     }
 
@@ -111,6 +116,10 @@ public struct LinuxPlan: Equatable, Sendable {
                 for c in server.consumers {
                     lines.append("\t\tiifname \"\(srv)\" ip saddr \(c.address) limit rate over \(server.rateLimitKBps) kbytes/second drop")
                     lines.append("\t\toifname \"\(srv)\" ip daddr \(c.address) limit rate over \(server.rateLimitKBps) kbytes/second drop")
+                    if server.address6 != nil, let a6 = c.address6 {
+                        lines.append("\t\tiifname \"\(srv)\" ip6 saddr \(a6) limit rate over \(server.rateLimitKBps) kbytes/second drop")
+                        lines.append("\t\toifname \"\(srv)\" ip6 daddr \(a6) limit rate over \(server.rateLimitKBps) kbytes/second drop")
+                    }
                 }
             }
             lines.append("\t}")

@@ -169,24 +169,25 @@ public enum Planner {
         let wanInterfaces = Set(context4?.wanMembers.map(\.interface) ?? [])
         let serving = settings.enabled && cfg.offer.enabled && cfg.offer.privateKey != nil
         if serving {
-            plan.network.sections += serverSections(cfg.offer, grants: cfg.grants)
+            plan.network.sections += serverSections(cfg.offer, grants: cfg.grants, ipv6: settings.ipv6)
         }
         if let fw = input.firewall {
             var sections = firewallSections(networks: zoneNetworks, masq6: !withIPv6.isEmpty, firewall: fw, wanInterfaces: wanInterfaces)
-            if serving { sections += serverFirewallSections(fw, wanInterfaces: wanInterfaces) }
+            if serving { sections += serverFirewallSections(fw, wanInterfaces: wanInterfaces, pool6: settings.ipv6 ? cfg.offer.pool6 : nil) }
             plan.firewall = PackagePlan(sections: sections)
         }
         return plan
     }
 
     /// The uplink server on OpenWrt: its netifd interface and one peer per granted consumer.
-    static func serverSections(_ o: OfferConfig, grants: [GrantConfig]) -> [DesiredSection] {
+    /// With `ipv6` the server also has its pool6 address and each consumer its IPv6 /128.
+    static func serverSections(_ o: OfferConfig, grants: [GrantConfig], ipv6: Bool = false) -> [DesiredSection] {
         let dev = OfferConfig.serverDevice
         var out = [DesiredSection(UCISection(type: "interface", name: dev, options: [
             UCIOption("proto", "wireguard"),
             UCIOption("private_key", o.privateKey!.base64),
             UCIOption("listen_port", String(o.listenPort)),
-            UCIOption("addresses", list: ["\(o.serverAddress)/\(o.pool.length)"]),
+            UCIOption("addresses", list: ["\(o.serverAddress)/\(o.pool.length)"] + (ipv6 ? ["\(o.serverAddress6)/\(o.pool6.length)"] : [])),
             UCIOption("mtu", String(o.mtu)),
             Ownership.marker,
         ]), .end)]
@@ -194,7 +195,7 @@ public enum Planner {
             out.append(DesiredSection(UCISection(type: "wireguard_\(dev)", name: g.sectionName, options: [
                 UCIOption("description", "wireguard-uplink consumer: \(g.consumer.rawValue)"),
                 UCIOption("public_key", g.publicKey.base64),
-                UCIOption("allowed_ips", list: ["\(g.address)/32"]),
+                UCIOption("allowed_ips", list: ["\(g.address)/32"] + (ipv6 ? o.address6(for: g.address).map { ["\($0)/128"] } ?? [] : [])),
                 Ownership.marker,
             ]), .end))
         }

@@ -47,7 +47,9 @@ extension Planner {
 
     /// fw4 for the server: consumers may only go out through the WAN zones (masquerading
     /// there already), reach no service of this router but ping.
-    static func serverFirewallSections(_ fw: UCIPackage, wanInterfaces: Set<String>) -> [DesiredSection] {
+    /// With `pool6` (option ipv6) consumers' IPv6 is masqueraded out of each WAN zone by a
+    /// `config nat` of ours: fw4's zone `masq` covers IPv4 only, and the WAN zone is the user's.
+    static func serverFirewallSections(_ fw: UCIPackage, wanInterfaces: Set<String>, pool6: IPPrefix? = nil) -> [DesiredSection] {
         var out = [DesiredSection(UCISection(type: "zone", name: "wgu_serve_zone", options: [
             UCIOption("name", serverZone),
             UCIOption("network", list: [OfferConfig.serverDevice]),
@@ -60,6 +62,12 @@ extension Planner {
             out.append(DesiredSection(UCISection(type: "forwarding", name: "wgu_serve_\(z)", options: [
                 UCIOption("src", serverZone), UCIOption("dest", z), Ownership.marker,
             ]), .end))
+            if let pool6 {
+                out.append(DesiredSection(UCISection(type: "nat", name: "wgu_serve_nat6_\(z)", options: [
+                    UCIOption("name", "wireguard-uplink-consumers-IPv6"), UCIOption("family", "ipv6"), UCIOption("src", z),
+                    UCIOption("src_ip", pool6.description), UCIOption("target", "MASQUERADE"), Ownership.marker,
+                ]), .end))
+            }
         }
         out.append(DesiredSection(UCISection(type: "rule", name: "wgu_serve_ping", options: [
             UCIOption("name", "Allow-Ping-wireguard-uplink-consumers"),

@@ -151,15 +151,26 @@ public struct LinuxKernel: Sendable {
         var args = ["set", srv.device, "private-key", "/dev/stdin", "listen-port", String(srv.listenPort), "fwmark", String(LinuxPlan.fwmark)]
         let wanted = Set(srv.consumers.map(\.key.base64))
         for p in dump?.peers ?? [] where !wanted.contains(p.publicKey) { args += ["peer", p.publicKey, "remove"] }
-        for c in srv.consumers { args += ["peer", c.key.base64, "allowed-ips", "\(c.address)/32"] }
+        for c in srv.consumers {
+            let allowed = ["\(c.address)/32"] + (srv.address6 != nil ? c.address6.map { ["\($0)/128"] } ?? [] : [])
+            args += ["peer", c.key.base64, "allowed-ips", allowed.joined(separator: ",")]
+        }
         try Command.check("wg", args, stdin: Array((srv.privateKey.base64 + "\n").utf8))
         try Command.check("ip", ["address", "replace", srv.address.description, "dev", srv.device])
+        if let a6 = srv.address6 {
+            try Command.check("ip", ["address", "replace", a6.description, "dev", srv.device, "nodad"])
+            // consumers' IPv6 leaves through the WAN (NAT66 by the nft table's masquerade)
+            if let b = try? Files.read("/proc/sys/net/ipv6/conf/all/forwarding", limit: 8), b.first != UInt8(ascii: "1") {
+                _ = try? Files.writeInPlace("/proc/sys/net/ipv6/conf/all/forwarding", Array("1\n".utf8))
+            }
+        }
         try Command.check("ip", ["link", "set", "dev", srv.device, "mtu", String(srv.mtu), "up"])
     }
 
     /// Authorises one consumer at once (the config write that follows makes it permanent).
-    public func authorize(server device: String, key: WireGuardKey, address: IPAddress) throws(UplinkError) {
-        try Command.check("wg", ["set", device, "peer", key.base64, "allowed-ips", "\(address)/32"])
+    public func authorize(server device: String, key: WireGuardKey, address: IPAddress, address6: IPAddress? = nil) throws(UplinkError) {
+        let allowed = ["\(address)/32"] + (address6.map { ["\($0)/128"] } ?? [])
+        try Command.check("wg", ["set", device, "peer", key.base64, "allowed-ips", allowed.joined(separator: ",")])
     }
 
     public func deauthorize(server device: String, key: WireGuardKey) {
