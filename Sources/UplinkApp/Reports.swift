@@ -150,6 +150,10 @@ extension UplinkService {
         out.set("offer", offer.value)
         // what dnsmasq asks now (option manage_dns): the active uplink's DNS while failed over
         let dnsmasq = DnsmasqServers(paths: paths)
+        if s.manageDNS, let tx = try? ConfigTransaction(paths: paths, packages: ["dhcp"], write: false),
+           let why = DNSUpstreams.readerProblem(dhcp: tx.document("dhcp")?.package, file: DNSUpstreams.path) {
+            warnings.append(why)
+        }
         var dns = JSONObject()
         dns.set("managed", s.manageDNS)
         dns.set("servers_file", dnsmasq.file)

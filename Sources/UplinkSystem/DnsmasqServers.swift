@@ -13,7 +13,7 @@ public struct DnsmasqServers: Sendable {
 
     public init(paths: Paths) { self.paths = paths }
 
-    public var file: String { paths.path("var/run/wireguard-uplink.dnsmasq-servers") }
+    public var file: String { paths.resolve(DNSUpstreams.path) }
     public var pidDirectory: String { paths.path("var/run/dnsmasq") }
 
     public func current() -> String? {

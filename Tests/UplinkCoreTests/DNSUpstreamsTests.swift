@@ -1,5 +1,6 @@
 import Testing
 import UplinkCore
+import UCI
 
 /// dnsmasq's servers-file as the daemon writes it: silent on a WAN, the active uplink's DNS
 /// for every domain while failed over.
@@ -33,5 +34,22 @@ import UplinkCore
         // a hand-edited dns option with a newline or a domain cannot inject a dnsmasq directive
         let f = DNSUpstreams.serversFile(activeUplink: try Self.uplink(dns: ["10.0.0.1\naddress=/#/6.6.6.6", "dns.example", "10.0.0.2"]))
         #expect(DNSUpstreams.servers(in: f) == ["10.0.0.2"] && !f.contains("address="))
+    }
+}
+
+/// On OpenWrt, status says when dnsmasq would not read the servers-file.
+@Suite struct DNSReaderTests {
+    static func dhcp(_ text: String) throws -> UCIPackage { try UCIDocument(text: text).package }
+
+    @Test func statusSaysWhenDnsmasqDoesNotReadOurFile() throws {
+        let ours = try Self.dhcp("config dnsmasq\n\toption domain 'lan'\n\toption serversfile '\(DNSUpstreams.path)'\n")
+        #expect(DNSUpstreams.readerProblem(dhcp: ours, file: DNSUpstreams.path) == nil)
+        let theirs = try Self.dhcp("config dnsmasq\n\toption domain 'lan'\n\toption serversfile '/etc/adblock.servers'\n")
+        let why = try #require(DNSUpstreams.readerProblem(dhcp: theirs, file: DNSUpstreams.path))
+        #expect(why.contains("/etc/adblock.servers") && why.contains("uci set dhcp.@dnsmasq[0].serversfile="))
+        #expect(DNSUpstreams.readerProblem(dhcp: try Self.dhcp("config dnsmasq\n\toption domain 'lan'\n"), file: DNSUpstreams.path) != nil)
+        #expect(DNSUpstreams.readerProblem(dhcp: nil, file: DNSUpstreams.path) == nil, "no dhcp config: not OpenWrt, nothing to say")
+        #expect(DNSUpstreams.readerProblem(dhcp: try Self.dhcp("config dhcp 'lan'\n\toption interface 'lan'\n"), file: DNSUpstreams.path) == nil,
+                "no dnsmasq section: another resolver")
     }
 }

@@ -1,3 +1,5 @@
+import UCI
+
 /// What the router's resolver (dnsmasq, on OpenWrt and on Linux routers alike) asks while
 /// traffic goes through an uplink, written as dnsmasq's servers-file (`--servers-file`,
 /// OpenWrt's `option serversfile`), which dnsmasq re-reads on SIGHUP.
@@ -10,6 +12,8 @@
 /// refuse queries that come from the provider's address, are no longer asked. An uplink with
 /// no DNS of its own leaves the WAN's resolvers, now reached through the uplink.
 public enum DNSUpstreams {
+    /// Where the file lives on the router (what dnsmasq's servers-file option names).
+    public static let path = "/var/run/wireguard-uplink.dnsmasq-servers"
     public static let header = "# wireguard-uplink: dnsmasq's upstream servers while failed over (rewritten by the daemon; empty on a WAN)\n"
 
     public static func serversFile(activeUplink: UplinkConfig?) -> String {
@@ -18,6 +22,19 @@ public enum DNSUpstreams {
         out += "# failed over to uplink \(u.peer.rawValue) (\(u.interface))\n"
         for d in u.dns { if let a = IPAddress(d) { out += "server=/#/\(a)\n" } }
         return out
+    }
+
+    /// On OpenWrt (a /etc/config/dhcp), why dnsmasq would not read `file`: no dnsmasq section
+    /// names it as its servers-file (the package's first-boot script sets it where none is
+    /// set). Nil when one does, or without a dhcp config (a Linux router: see the README).
+    public static func readerProblem(dhcp: UCIPackage?, file: String) -> String? {
+        guard let dhcp else { return nil }
+        let sections = dhcp.sections.filter { $0.type == "dnsmasq" }
+        guard !sections.isEmpty, !sections.contains(where: { $0["serversfile"] == file }) else { return nil }
+        let other = sections.compactMap { $0["serversfile"] }.first
+        return "dnsmasq does not read \(file), so names will not follow a failover"
+            + (other.map { " (its servers-file is \($0))" } ?? "")
+            + ": uci set dhcp.@dnsmasq[0].serversfile='\(file)'; uci commit dhcp; /etc/init.d/dnsmasq restart"
     }
 
     /// The servers a file names (for status and tests).
