@@ -406,6 +406,14 @@ _lab_wan_node() {
 # upstream is dead.
 _LAB_ND_TYPES='{ nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert }'
 
+# lab_c_wan_routes_ipv6 — C's WAN carries the LAN's IPv6 as real ISPs do: routed, not NATed
+# (C masquerades only IPv4 out of wan; the isp routes fd00:50::/64 back to C).
+lab_c_wan_routes_ipv6() {
+  lab_exec c nft flush chain inet lab_nat postrouting
+  lab_exec c nft add rule inet lab_nat postrouting meta nfproto ipv4 oifname "wan" masquerade
+  lab_exec isp ip -6 route replace fd00:50::/64 via 2001:db8:18:3::2 dev to-c
+}
+
 # Silent failure: carrier stays up, isp drops everything (IPv4 and IPv6)
 # from/to the link.
 lab_wan_silent_fail() {
@@ -561,12 +569,14 @@ lab_client_source_ip6() {
 }
 
 # lab_path_name IP — 198.18.1.2 -> A, 198.18.2.2 -> B, 198.18.3.2 -> C-WAN
-# (IPv6: 2001:db8:18:1::2 -> A, 2001:db8:18:2::2 -> B, 2001:db8:18:3::2 -> C-WAN).
+# (IPv6: 2001:db8:18:1::2 -> A, 2001:db8:18:2::2 -> B, 2001:db8:18:3::2 -> C-WAN; the
+# client's own fd00:50::10 -> C-WAN too, when C's WAN routes the LAN's IPv6 un-NATed:
+# lab_c_wan_routes_ipv6).
 lab_path_name() {
   case "${1:-}" in
     198.18.1.2|2001:db8:18:1::2) echo A ;;
     198.18.2.2|2001:db8:18:2::2) echo B ;;
-    198.18.3.2|2001:db8:18:3::2) echo C-WAN ;;
+    198.18.3.2|2001:db8:18:3::2|fd00:50::10) echo C-WAN ;;
     "") echo none ;;
     *) echo unknown ;;
   esac

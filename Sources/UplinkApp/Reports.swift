@@ -199,9 +199,8 @@ extension UplinkService {
     func daemonPath(_ snap: Snapshot, family: AddressFamily = .ipv4) -> ActivePath? {
         guard let pid = snap.state.daemonPID, kill(pid_t(pid), 0) == 0,
               let key = family == .ipv4 ? snap.state.activePath : snap.state.activePath6 else { return nil }
-        let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
-        let name = parts.count > 1 ? String(parts[1].dropLast(family == .ipv6 && parts[1].hasSuffix(AddressFamily.keySuffix) ? AddressFamily.keySuffix.count : 0)) : nil
-        return ActivePath(key: key, kind: parts.count > 1 ? parts.first : nil, name: name, source: "daemon")
+        let parts = AddressFamily.parts(ofKey: key)
+        return ActivePath(key: key, kind: parts?.kind, name: parts?.name, source: "daemon")
     }
 
     func mwan3Path(_ snap: Snapshot, family: AddressFamily = .ipv4) -> ActivePath? {

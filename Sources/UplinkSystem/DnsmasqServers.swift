@@ -7,11 +7,18 @@ import UplinkCore
 
 /// dnsmasq's servers-file, which the daemon owns, and the dnsmasq instances that read it:
 /// every pid file in /var/run/dnsmasq (OpenWrt's dnsmasq.<section>.pid, Debian's dnsmasq.pid)
-/// gets a SIGHUP after a change, which is how dnsmasq re-reads it.
+/// gets a SIGHUP after a change, which is how dnsmasq re-reads it. That directory may belong
+/// to the unprivileged dnsmasq user, so a pid file counts only when it is a regular file owned
+/// by root (dnsmasq writes it before it drops privileges) and names a running process called
+/// `processName`: never a FIFO that would block the daemon, never a stale or planted pid.
 public struct DnsmasqServers: Sendable {
     public let paths: Paths
+    public let processName: String
 
-    public init(paths: Paths) { self.paths = paths }
+    public init(paths: Paths, processName: String = "dnsmasq") {
+        self.paths = paths
+        self.processName = processName
+    }
 
     public var file: String { paths.resolve(DNSUpstreams.path) }
     public var pidDirectory: String { paths.path("var/run/dnsmasq") }
@@ -27,11 +34,19 @@ public struct DnsmasqServers: Sendable {
         try Files.writeAtomically(file, Array(content.utf8))
         var signalled: [Int32] = []
         for name in Files.entries(in: pidDirectory).sorted() where name.hasSuffix(".pid") {
-            guard let b = (try? Files.read(pidDirectory + "/" + name, limit: 64)).flatMap({ $0 }),
+            let path = pidDirectory + "/" + name
+            var st = stat()
+            guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == 0, st.st_size < 64,
+                  let b = (try? Files.read(path, limit: 64)).flatMap({ $0 }),
                   let pid = Int32(String(decoding: b, as: UTF8.self).trimmingNewlines()), pid > 1,
-                  kill(pid, SIGHUP) == 0 else { continue }
+                  command(of: pid) == processName, kill(pid, SIGHUP) == 0 else { continue }
             signalled.append(pid)
         }
         return signalled
+    }
+
+    /// The name of a running process (`/proc/PID/comm`), nil when there is none.
+    func command(of pid: Int32) -> String? {
+        (try? Files.read("/proc/\(pid)/comm", limit: 64)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self).trimmingNewlines() }
     }
 }

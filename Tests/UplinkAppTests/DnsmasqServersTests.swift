@@ -12,7 +12,8 @@ import UplinkSystem
 @Suite struct DnsmasqServersTests {
     @Test func aChangeIsWrittenAndEveryDnsmasqIsToldOnce() throws {
         let f = try FixtureRoot()
-        let d = DnsmasqServers(paths: Paths(root: f.root))
+        // the stand-in runs as `sh`: the adapter signals only processes of the name it is given
+        let d = DnsmasqServers(paths: Paths(root: f.root), processName: "sh")
         let hups = f.root + "/hups"
         // a stand-in dnsmasq: counts the SIGHUPs it gets
         let pid = try #require(Command.spawn("sh", ["-c", "trap 'echo hup >> \(hups)' HUP; while :; do sleep 0.05; done"]))
@@ -36,7 +37,10 @@ import UplinkSystem
             return false
         }
         let on = DNSUpstreams.header + "server=/#/10.200.1.1\n"
-        #expect(try d.update(on) == [pid], "the live dnsmasq is signalled, the stale pid file skipped")
+        // a FIFO named like a pid file, and a pid file naming a process of another name: skipped
+        #expect(mkfifo(d.pidDirectory + "/fifo.pid", 0o600) == 0)
+        try Files.writeAtomically(d.pidDirectory + "/other.pid", Array("\(getpid())\n".utf8))
+        #expect(try d.update(on) == [pid], "the live stand-in is signalled; stale, FIFO and foreign pid files skipped")
         #expect(d.current() == on)
         #expect(hupsSeen(1))
         #expect(try d.update(on) == nil, "no change: no write, no signal")

@@ -31,6 +31,7 @@ import UplinkCore
         ("a gateway of the other family", "100.98.17.2/32", "fd00:99::1", ["9.9.9.9"], 1420, "family"),
         ("a broadcast DNS server", "100.98.17.2/32", "100.98.17.1", ["255.255.255.255"], 1420, "DNS server"),
         ("a loopback DNS server", "100.98.17.2/32", "100.98.17.1", ["127.0.0.1"], 1420, "DNS server"),
+        ("this router's own LAN address as DNS server (dnsmasq would ask itself)", "100.98.17.2/32", "100.98.17.1", ["192.168.8.1"], 1420, "a network of this router"),
         ("too many DNS servers", "100.98.17.2/32", "100.98.17.1", ["9.9.9.9", "1.1.1.1", "8.8.8.8", "8.8.4.4"], 1420, "DNS servers"),
         ("an MTU below IPv6's minimum", "100.98.17.2/32", "100.98.17.1", ["9.9.9.9"], 576, "MTU"),
     ])

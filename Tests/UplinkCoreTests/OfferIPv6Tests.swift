@@ -57,8 +57,10 @@ import UCI
     @Test func aConsumerAcceptsOnlyOneUsableIPv6HostOutsideItsNetworks() {
         let local = [IPPrefix("fd00:50::/64")!, IPPrefix("192.168.1.0/24")!]
         #expect(GrantCheck.problem(address6: IPPrefix("fd12:3456:789a::2/128")!, local: local) == nil)
-        #expect(GrantCheck.problem(address6: IPPrefix("fd12:3456:789a::/64")!, local: local)?.contains("single IPv6 host") == true)
-        #expect(GrantCheck.problem(address6: IPPrefix("10.0.0.2/32")!, local: local)?.contains("single IPv6 host") == true)
+        #expect(GrantCheck.problem(address6: IPPrefix("fd12:3456:789a::/64")!, local: local)?.contains("a network") == true)
+        #expect(GrantCheck.problem(address6: IPPrefix("10.0.0.2/32")!, local: local)?.contains("an IPv4 address") == true)
+        // a public address would make a public host (here a default track target) local to this router
+        #expect(GrantCheck.problem(address6: IPPrefix("2606:4700:4700::1111/128")!, local: local)?.contains("unique local") == true)
         #expect(GrantCheck.problem(address6: IPPrefix("fe80::2/128")!, local: local)?.contains("link-local") == true)
         #expect(GrantCheck.problem(address6: IPPrefix("ff02::2/128")!, local: local)?.contains("multicast") == true)
         #expect(GrantCheck.problem(address6: IPPrefix("fd00:50::99/128")!, local: local)?.contains("shadow") == true)

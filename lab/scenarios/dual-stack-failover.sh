@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dual stack (option ipv6 '1'), Linux backend: C and its client have IPv4 and IPv6, the
 # uplinks to A (priority 60) and B (50) carry both; the client sends one UDP datagram every
-# 10 ms to the isp over each family.
+# 10 ms to the isp over each family. C's WAN routes the LAN's IPv6 un-NATed, as an ISP's
+# delegated prefix is, so moving IPv6 flows off it needs more than flushing NAT bindings.
 #  1. C's WAN dies silently (both families): both streams reach the isp through A.
 #  2. A loses only its IPv6: the client's IPv6 moves to B, its IPv4 stays on A.
 #  3. C's WAN comes back: each family fails back to it on its own.
@@ -12,6 +13,7 @@ SCENARIO=dual-stack-failover
 source "$(dirname "$0")/common.sh"
 export LAB_IPV6=1 LAB_EXTRA_SETTINGS="$LAB_IPV6_SETTINGS"
 scenario_up
+lab_c_wan_routes_ipv6
 lab_wait 10 sh -c "grep -q 'wan:wan/ipv6: unknown → up' '$(lab_state)/logs/wgctl-daemon.log'" || fail "the WAN's IPv6 side never came up in the daemon"
 [[ $(lab_path_name "$(lab_client_source_ip6)") == C-WAN ]] || fail "client's IPv6 does not start on C's WAN"
 stream_start

@@ -143,6 +143,9 @@ public final class Daemon {
         nextFullCheck = Clock.monotonic()
         nextRound = Clock.monotonic()
         checkBackend()
+        if offering, configuration.settings.ipv6, !LinuxKernel.ipv6Forwarding() {
+            log("note: option ipv6 is on but this router does not forward IPv6 (net.ipv6.conf.all.forwarding 0): the offer says no IPv6 and grants hold none; turn forwarding on (with accept_ra 2 on a WAN configured by router adverts)")
+        }
         if !held.isEmpty { log("mwan3: holding \(held.sorted().joined(separator: ", ")) out of use from a previous run until each is healthy for \(policy.failbackSeconds) s") }
         enforceMwan3()
     }
@@ -158,7 +161,7 @@ public final class Daemon {
             if trackers[spec.key] == nil {
                 // health from a previous run is stale: start unknown, keep the figures; a path
                 // still held out of mwan3 was down when held: it must earn the full hysteresis
-                t.health.state = backend == .mwan3 && held.contains(spec.kind == .wan ? spec.name : spec.device) ? .down : .unknown
+                t.health.state = backend == .mwan3 && held.contains(mwan3Interface(spec)) ? .down : .unknown
                 t.health.consecutiveFailures = 0
                 t.health.consecutiveSuccesses = 0
             }
@@ -193,9 +196,8 @@ public final class Daemon {
             if !families.contains(.ipv6), activeByFamily.removeValue(forKey: .ipv6) != nil || state.activePath6 != nil {
                 state.activePath6 = nil
                 if backend == .linux {
-                    kernel.removeRules(family: .ipv6)
-                    _ = try? kernel.setDefault(.unreachable, divert: false, family: .ipv6)
-                    log("IPv6 is no longer managed: its rules are removed")
+                    kernel.withdraw(family: .ipv6)
+                    log("IPv6 is no longer managed: its rules and table are removed")
                 }
             }
             reselect(reason: "configuration reloaded")
@@ -430,8 +432,14 @@ public final class Daemon {
                 return
             }
             // connections NATed to the old path would keep its address: make them start over
-            if let old, let oldSpec = specs.first(where: { $0.key == old }), let addr = natAddress(oldSpec) {
-                kernel.flushConntrack(replyDestination: addr)
+            if let old, let oldSpec = specs.first(where: { $0.key == old }) {
+                if let addr = natAddress(oldSpec) { kernel.flushConntrack(replyDestination: addr) }
+                // an IPv6 WAN routes the LAN's own addresses, un-NATed: those flows have no NAT
+                // binding to flush by, and would keep their LAN source through the uplink
+                // (which carries only its granted /128); every forwarded IPv6 flow starts over
+                if family == .ipv6, oldSpec.kind == .wan, spec?.kind != .wan, configuration.settings.moveFlows {
+                    kernel.flushConntrack(family: .ipv6)
+                }
             }
         }
         activeByFamily[family] = key

@@ -86,13 +86,16 @@ extension Daemon {
     }
 
     /// We carry consumers' IPv6: option ipv6, and a WAN whose IPv6 side is not proven dead.
+    /// We carry consumers' IPv6: option ipv6, IPv6 forwarding on, and a WAN whose IPv6 side is
+    /// not proven dead.
     var offerIPv6: Bool {
-        configuration.settings.ipv6 && trackers.values.contains { $0.health.kind == .wan && $0.health.family == .ipv6 && $0.health.state != .down }
+        configuration.settings.ipv6 && LinuxKernel.ipv6Forwarding()
+            && trackers.values.contains { $0.health.kind == .wan && $0.health.family == .ipv6 && $0.health.state != .down }
     }
 
     /// The IPv6 address a grant gives a consumer (nil while we carry no IPv6).
     func grantAddress6(_ g: GrantConfig) -> IPAddress? {
-        configuration.settings.ipv6 ? configuration.offer.address6(for: g.address) : nil
+        offerIPv6 ? configuration.offer.address6(for: g.address) : nil
     }
 
     /// Announces our offer every ttl/4, and a change (available, unavailable, withdrawn)

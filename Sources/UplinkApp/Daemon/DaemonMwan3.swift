@@ -96,7 +96,8 @@ extension Daemon {
             }
         case .putBack:
             guard spec?.kind == .wan else { return }
-            for u in specs where u.kind == .uplink {
+            // only the returning WAN's family: a wan6 coming back leaves IPv4 flows alone
+            for u in specs where u.kind == .uplink && u.family == spec?.family {
                 if let addr = natAddress(u), kernel.flushConntrack(replyDestination: addr) {
                     log("mwan3: flushed connections NATed to \(addr) (\(u.device)): borrowed capacity returned to \(iface)")
                 }

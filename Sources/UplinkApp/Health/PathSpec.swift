@@ -29,11 +29,9 @@ extension UplinkService {
         let mwan3Interfaces = backend == .mwan3 && cfg.settings.ipv6 ? mwan3InterfaceNames() : []
         for f in families {
             if backend == .linux {
-                let kernel = LinuxKernel()
-                let v4 = kernel.wans(configured: cfg.settings.wanDevices)
-                // the IPv6 side of the same WANs (its gateway from the IPv6 default route)
-                let wans = f == .ipv4 ? v4 : kernel.wans(configured: v4.map(\.device), family: .ipv6)
-                for w in wans {
+                // wan_device, else the devices of the family's main-table default routes (an
+                // IPv6 WAN may be another device, e.g. a 6in4 tunnel), each with its gateway
+                for w in LinuxKernel().wans(configured: cfg.settings.wanDevices, family: f) {
                     specs.append(PathSpec(key: f.key(kind: .wan, name: w.device), kind: .wan, name: w.device, device: w.device,
                                           gateway: w.gateway, family: f))
                 }

@@ -8,13 +8,7 @@ public enum GrantCheck {
     /// Nil when the grant is acceptable, else the reason (a sentence for the operator).
     /// `local` holds every prefix configured on this router's interfaces.
     public static func problem(address: IPPrefix, gateway: IPAddress, dns: [IPAddress], mtu: Int, local: [IPPrefix]) -> String? {
-        guard address.length == address.address.bitCount else {
-            return "it granted \(address), a network: only a single host address (/32 or /128) is accepted for a tunnel"
-        }
-        if let why = unusable(address.address) { return "its address \(address.address) is \(why)" }
-        if let l = local.first(where: { overlaps($0, address) }) {
-            return "its address \(address.address) lies in \(l), a network of this router: installing it would shadow that network"
-        }
+        if let why = hostProblem(address, what: "address", local: local) { return why }
         guard gateway.isV4 == address.address.isV4, gateway != address.address else {
             return "its gateway \(gateway) is not another address of the tunnel's family"
         }
@@ -25,6 +19,8 @@ public enum GrantCheck {
         guard dns.count <= maximumDNS else { return "it names \(dns.count) DNS servers (at most \(maximumDNS))" }
         for d in dns {
             if let why = unusable(d) { return "its DNS server \(d) is \(why)" }
+            // dnsmasq asks it for every domain while failed over: this router's own address would loop
+            if let l = local.first(where: { $0.contains(d) }) { return "its DNS server \(d) lies in \(l), a network of this router" }
         }
         guard (1280...9000).contains(mtu) else { return "its MTU \(mtu) is outside 1280–9000" }
         return nil
@@ -32,13 +28,25 @@ public enum GrantCheck {
 
     /// Nil when a grant's IPv6 address is acceptable: one IPv6 host address (/128), usable,
     /// in none of this router's networks.
+    /// A provider's pool6 is a ULA /64 (fc00::/7): a global address would make a public host
+    /// (a track target, a resolver) a local address of this router.
     public static func problem(address6 a: IPPrefix, local: [IPPrefix]) -> String? {
-        guard !a.address.isV4, a.length == 128 else {
-            return "it granted \(a) as its IPv6 address: only a single IPv6 host address (/128) is accepted"
+        guard !a.address.isV4 else { return "it granted \(a) as its IPv6 address, an IPv4 address" }
+        if let why = hostProblem(a, what: "IPv6 address", local: local) { return why }
+        guard case .v6(let b) = a.address, b[0] & 0xFE == 0xFC else {
+            return "its IPv6 address \(a.address) is not a unique local address (fc00::/7), which providers grant from"
         }
-        if let why = unusable(a.address) { return "its IPv6 address \(a.address) is \(why)" }
+        return nil
+    }
+
+    /// One host address, usable, in none of this router's networks.
+    static func hostProblem(_ a: IPPrefix, what: String, local: [IPPrefix]) -> String? {
+        guard a.length == a.address.bitCount else {
+            return "it granted \(a), a network: only a single host address (/32 or /128) is accepted for a tunnel"
+        }
+        if let why = unusable(a.address) { return "its \(what) \(a.address) is \(why)" }
         if let l = local.first(where: { overlaps($0, a) }) {
-            return "its IPv6 address \(a.address) lies in \(l), a network of this router: installing it would shadow that network"
+            return "its \(what) \(a.address) lies in \(l), a network of this router: installing it would shadow that network"
         }
         return nil
     }

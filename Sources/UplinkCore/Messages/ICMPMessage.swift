@@ -48,14 +48,20 @@ public struct ICMPMessage: Equatable, Sendable {
 
     /// An IPv4 echo request carrying `nonce` in its first 8 payload bytes, checksummed.
     public static func echoRequest(identifier: UInt16, sequence: UInt16, nonce: UInt64, payloadSize: Int) -> [UInt8] {
+        var pkt = echo(type: 8, identifier: identifier, sequence: sequence, nonce: nonce, payloadSize: payloadSize)
+        let sum = checksum(pkt)
+        pkt[2] = UInt8(sum >> 8); pkt[3] = UInt8(sum & 0xFF)
+        return pkt
+    }
+
+    /// An echo request of `type` (8, or ICMPv6's 128) without its checksum.
+    static func echo(type: UInt8, identifier: UInt16, sequence: UInt16, nonce: UInt64, payloadSize: Int) -> [UInt8] {
         var pkt = [UInt8](repeating: 0, count: 8 + max(16, payloadSize))
-        pkt[0] = 8
+        pkt[0] = type
         pkt[4] = UInt8(identifier >> 8); pkt[5] = UInt8(identifier & 0xFF)
         pkt[6] = UInt8(sequence >> 8); pkt[7] = UInt8(sequence & 0xFF)
         for i in 0..<8 { pkt[8 + i] = UInt8(truncatingIfNeeded: nonce >> (56 - 8 * UInt64(i))) }
         for i in 16..<pkt.count { pkt[i] = UInt8(truncatingIfNeeded: i) }
-        let sum = checksum(pkt)
-        pkt[2] = UInt8(sum >> 8); pkt[3] = UInt8(sum & 0xFF)
         return pkt
     }
 

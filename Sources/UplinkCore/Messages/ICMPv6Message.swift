@@ -35,10 +35,6 @@ public struct ICMPv6Message: Equatable, Sendable {
 
     /// An echo request: the kernel fills in the checksum of ICMPv6 raw sockets.
     public static func echoRequest(identifier: UInt16, sequence: UInt16, nonce: UInt64, payloadSize: Int) -> [UInt8] {
-        var pkt = ICMPMessage.echoRequest(identifier: identifier, sequence: sequence, nonce: nonce, payloadSize: payloadSize)
-        pkt[0] = echoRequest
-        pkt[2] = 0
-        pkt[3] = 0
-        return pkt
+        ICMPMessage.echo(type: echoRequest, identifier: identifier, sequence: sequence, nonce: nonce, payloadSize: payloadSize)
     }
 }

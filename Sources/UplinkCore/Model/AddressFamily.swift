@@ -15,6 +15,14 @@ public enum AddressFamily: String, Sendable, CaseIterable, Comparable {
 
     public static func of(key: String) -> AddressFamily { key.hasSuffix(keySuffix) ? .ipv6 : .ipv4 }
 
+    /// `wan:wan/ipv6` → (wan, wan); nil for a key that is not `KIND:NAME`.
+    public static func parts(ofKey key: String) -> (kind: String, name: String)? {
+        guard let colon = key.firstIndex(of: ":") else { return nil }
+        var name = key[key.index(after: colon)...]
+        if name.hasSuffix(keySuffix) { name = name.dropLast(keySuffix.count) }
+        return (String(key[..<colon]), String(name))
+    }
+
     /// "IPv4" / "IPv6", for messages.
     public var label: String { self == .ipv4 ? "IPv4" : "IPv6" }
 

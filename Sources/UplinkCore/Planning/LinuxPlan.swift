@@ -24,6 +24,8 @@ public struct LinuxPlan: Equatable, Sendable {
         /// main table, below every ordinary default route (as netifd's route_allowed_ips does
         /// on OpenWrt); while the backend diverts, `suppress_prefixlength 0` ignores it.
         public var ipv6StandbyMetric: Int { LinuxPlan.ipv6StandbyMetricBase + slot }
+        /// Option ipv6 on and an IPv6 address: the uplink carries IPv6.
+        public var carriesIPv6 = false
     }
 
     public static let ipv6StandbyMetricBase = 1_048_576
@@ -68,7 +70,8 @@ public struct LinuxPlan: Equatable, Sendable {
         links = active.map { u in
             Link(device: u.interface, peer: u.peer, privateKey: u.privateKey, peerKey: u.publicKey, endpoint: u.endpoint,
                  allowedIPs: s.ipv6 ? ["0.0.0.0/0", "::/0"] : ["0.0.0.0/0"], keepalive: s.keepalive,
-                 addresses: u.addresses, mtu: u.mtu ?? s.mtu, slot: u.slot)
+                 addresses: u.addresses, mtu: u.mtu ?? s.mtu, slot: u.slot,
+                 carriesIPv6: s.ipv6 && u.addresses.contains { !$0.address.isV4 })
         }
         let o = cfg.offer
         if s.enabled && o.enabled, let key = o.privateKey {
@@ -113,16 +116,24 @@ public struct LinuxPlan: Equatable, Sendable {
                 "\t\tiifname \"\(srv)\" oifname \"\(Self.devicePrefix)*\" counter drop comment \"consumer into an uplink\"",
             ]
             if server.rateLimitKBps > 0 {
-                for c in server.consumers {
-                    lines.append("\t\tiifname \"\(srv)\" ip saddr \(c.address) limit rate over \(server.rateLimitKBps) kbytes/second drop")
-                    lines.append("\t\toifname \"\(srv)\" ip daddr \(c.address) limit rate over \(server.rateLimitKBps) kbytes/second drop")
-                    if server.address6 != nil, let a6 = c.address6 {
-                        lines.append("\t\tiifname \"\(srv)\" ip6 saddr \(a6) limit rate over \(server.rateLimitKBps) kbytes/second drop")
-                        lines.append("\t\toifname \"\(srv)\" ip6 daddr \(a6) limit rate over \(server.rateLimitKBps) kbytes/second drop")
+                // one named limit per consumer and direction, shared by both families: the cap
+                // is the consumer's, not each family's
+                for (i, c) in server.consumers.enumerated() {
+                    let six = server.address6 != nil ? c.address6 : nil
+                    for (dir, match, name) in [("iifname", "saddr", "consumer\(i)_up"), ("oifname", "daddr", "consumer\(i)_down")] {
+                        lines.append("\t\t\(dir) \"\(srv)\" ip \(match) \(c.address) limit name \"\(name)\" drop")
+                        if let six { lines.append("\t\t\(dir) \"\(srv)\" ip6 \(match) \(six) limit name \"\(name)\" drop") }
                     }
                 }
             }
             lines.append("\t}")
+        }
+        if let server, server.rateLimitKBps > 0 {
+            for i in server.consumers.indices {
+                for dir in ["up", "down"] {
+                    lines.append("\tlimit consumer\(i)_\(dir) { rate over \(server.rateLimitKBps) kbytes/second }")
+                }
+            }
         }
         lines.append("}")
         return lines.joined(separator: "\n") + "\n"

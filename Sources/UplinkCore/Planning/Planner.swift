@@ -237,10 +237,6 @@ public enum Planner {
             UCIOption("nohostroute", "1"),
             UCIOption("mtu", String(u.mtu ?? settings.mtu)),
         ]
-        if !u.dns.isEmpty {
-            iface.append(UCIOption("dns", list: u.dns))
-            iface.append(UCIOption("peerdns", "0"))
-        }
         iface += [
             UCIOption("secubox_uplink", "1"),
             UCIOption("secubox_peer_id", u.peer.rawValue),

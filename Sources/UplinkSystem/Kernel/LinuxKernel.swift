@@ -137,9 +137,11 @@ public struct LinuxKernel: Sendable {
             try Command.check("ip", ["address", "replace", a.description, "dev", l.device] + (a.address.isV4 ? [] : ["nodad"]))
         }
         try Command.check("ip", ["link", "set", "dev", l.device, "mtu", String(l.mtu), "up"])
-        if l.addresses.contains(where: { !$0.address.isV4 }) {
+        if l.carriesIPv6 {
             try Command.check("ip", ["-6", "route", "replace", "default", "dev", l.device, "metric", String(l.ipv6StandbyMetric),
                                      "table", "main", "proto", String(LinuxPlan.routeProtocol)])
+        } else {
+            _ = try? Command.run("ip", ["-6", "route", "del", "default", "dev", l.device, "table", "main", "proto", String(LinuxPlan.routeProtocol)])
         }
         try pinEndpoint(l)
     }
@@ -158,13 +160,18 @@ public struct LinuxKernel: Sendable {
         try Command.check("wg", args, stdin: Array((srv.privateKey.base64 + "\n").utf8))
         try Command.check("ip", ["address", "replace", srv.address.description, "dev", srv.device])
         if let a6 = srv.address6 {
+            // consumers' IPv6 leaves through the WAN (NAT66 by the nft table's masquerade) when
+            // IPv6 forwarding is on; it is not switched on here (see ipv6Forwarding)
             try Command.check("ip", ["address", "replace", a6.description, "dev", srv.device, "nodad"])
-            // consumers' IPv6 leaves through the WAN (NAT66 by the nft table's masquerade)
-            if let b = try? Files.read("/proc/sys/net/ipv6/conf/all/forwarding", limit: 8), b.first != UInt8(ascii: "1") {
-                _ = try? Files.writeInPlace("/proc/sys/net/ipv6/conf/all/forwarding", Array("1\n".utf8))
-            }
         }
         try Command.check("ip", ["link", "set", "dev", srv.device, "mtu", String(srv.mtu), "up"])
+    }
+
+    /// Whether this router forwards IPv6. Not switched on by us: on a WAN configured by
+    /// router adverts (accept_ra 1) it would stop accepting them and lose its IPv6 default
+    /// route; a provider offers IPv6 only where the administrator turned forwarding on.
+    public static func ipv6Forwarding() -> Bool {
+        (try? Files.read("/proc/sys/net/ipv6/conf/all/forwarding", limit: 8))??.first == UInt8(ascii: "1")
     }
 
     /// Authorises one consumer at once (the config write that follows makes it permanent).
@@ -248,6 +255,19 @@ public struct LinuxKernel: Sendable {
         guard let r = try? Command.run("ip", ["-j", family == .ipv4 ? "-4" : "-6", "address", "show", "dev", device]), r.ok,
               let first = (try? JSON.parse(r.output))?.arrayValue?.first else { return nil }
         return first["addr_info"]?.arrayValue?.first { $0["scope"]?.stringValue != "link" }?["local"]?.stringValue
+    }
+
+    /// Deletes every tracked connection of a family (their next packet is tracked anew).
+    @discardableResult
+    public func flushConntrack(family: AddressFamily) -> Bool {
+        guard Command.find("conntrack") != nil else { return false }
+        return (try? Command.run("conntrack", ["-D", "-f", family.rawValue], timeout: 5))?.status == 0
+    }
+
+    /// Takes a family out of the backend's hands: its two rules and its table go.
+    public func withdraw(family: AddressFamily) {
+        removeRules(family: family)
+        _ = try? Command.run("ip", Self.ipArgs(family, ["route", "flush", "table", String(LinuxPlan.table)]))
     }
 
     /// Deletes the connections NATed to `address`, so their next packet takes the new path.

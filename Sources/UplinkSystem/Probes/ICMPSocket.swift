@@ -15,6 +15,8 @@ public final class ICMPSocket {
     public let identifier: UInt16
     private let nonce: UInt64
     private var sent: [UInt16: (target: IPAddress, at: Double)] = [:]
+    /// The bound device's index: a link-local IPv6 target's scope.
+    private let scope: UInt32
 
     public struct Reply: Equatable, Sendable {
         public var source: IPAddress
@@ -82,6 +84,7 @@ public final class ICMPSocket {
         self.fd = fd
         self.device = device
         self.family = family
+        scope = device.map { if_nametoindex($0) } ?? 0
         let r = (try? Keys.randomBytes(10)) ?? [UInt8](repeating: 7, count: 10)
         identifier = UInt16(r[0]) << 8 | UInt16(r[1])
         nonce = r[2..<10].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -105,7 +108,7 @@ public final class ICMPSocket {
             } == pkt.count ? 1 : 0
         case .v6(let b):
             let pkt = ICMPv6Message.echoRequest(identifier: identifier, sequence: sequence, nonce: nonce, payloadSize: payloadSize)
-            var sa = SocketSupport.sockaddr6(b, scope: device.map { if_nametoindex($0) } ?? 0)
+            var sa = SocketSupport.sockaddr6(b, scope: scope)
             n = withUnsafePointer(to: &sa) { p in
                 p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, pkt, pkt.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             } == pkt.count ? 1 : 0
