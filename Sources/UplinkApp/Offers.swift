@@ -94,7 +94,7 @@ extension UplinkService {
 
     /// `add PEER_ID` without flags: ask the provider over the mesh for a grant and configure
     /// the uplink from its offer and the grant.
-    public func addFromOffer(_ peer: PeerID, priority: Int?, weight: Int?) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
+    public func addFromOffer(_ peer: PeerID, priority: Int?, weight: Int?, automatic: Bool = false) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
         let snap = try snapshot()
         let settings = snap.configuration.settings
         snap.tx.finish()
@@ -164,6 +164,7 @@ extension UplinkService {
         req.gateway = g.gateway
         req.dns = g.dns.map(\.description)
         req.mtu = g.mtu
+        req.automatic = automatic
         var result = try add(req)
         result.1.granted = true
         return result

@@ -16,6 +16,8 @@ public struct AddRequest: Sendable {
     public var gateway: IPAddress?
     public var dns: [String] = []
     public var mtu: Int?
+    /// Added by the daemon to keep min_uplinks (AutoAdd), not by the administrator.
+    public var automatic = false
 
     public init(peer: PeerID, endpoint: Endpoint? = nil, publicKey: WireGuardKey? = nil, addresses: [IPPrefix] = [],
                 priority: Int? = nil, weight: Int? = nil) {
@@ -74,26 +76,57 @@ extension UplinkService {
             u.dns = req.dns
             u.mtu = req.mtu
             u.localPublicKey = pair.publicKey
+            u.automatic = req.automatic
             edit.configuration.uplinks.append(u)
             edit.ours.appendSection(u.section)
+            if !req.automatic { Self.setAutoAddSkip(&edit, peer: req.peer, skipped: false) }
             return u
         }
     }
 
-    public func remove(_ peer: PeerID) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
+    /// `remove`: by hand (the administrator) the peer also goes on auto_add_skip, so the
+    /// daemon never adds it back; the daemon's own removals (AutoAdd) pass `byHand: false`.
+    /// An adopted uplink's interface keeps everything but the markers (`Adoption`).
+    public func remove(_ peer: PeerID, byHand: Bool = true) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
         let result = try write { (edit, _) throws(UplinkError) -> UplinkConfig in
             guard let i = edit.configuration.uplinks.firstIndex(where: { $0.peer == peer }) else {
                 throw UplinkError(.notFound, "peer \(peer) is not an uplink")
             }
             let u = edit.configuration.uplinks.remove(at: i)
-            guard let s = edit.document.package.index(ofSectionNamed: u.interface) else {
-                throw UplinkError(.internalError, "uplink section \(u.interface) vanished")
+            if u.recorded {
+                guard let s = edit.document.package.index(ofSectionNamed: u.interface) else {
+                    throw UplinkError(.internalError, "uplink section \(u.interface) vanished")
+                }
+                edit.ours.deleteSection(s)
             }
-            edit.ours.deleteSection(s)
+            if u.adopted { edit.unmark.append(u.interface) }
+            if byHand { Self.setAutoAddSkip(&edit, peer: peer, skipped: true) }
             return u
         }
-        if let settings = try? snapshot().configuration.settings { sendRevoke(for: result.0, settings: settings) }
+        if !result.0.adopted, let settings = try? snapshot().configuration.settings { sendRevoke(for: result.0, settings: settings) }
         return result
+    }
+
+    /// Puts a peer on (or takes it off) the settings' `list auto_add_skip`.
+    static func setAutoAddSkip(_ edit: inout Edit, peer: PeerID, skipped: Bool) {
+        let listed = edit.configuration.settings.autoAddSkip.contains(peer.rawValue)
+        guard listed != skipped else { return }
+        let pkg = edit.document.package
+        if skipped {
+            edit.configuration.settings.autoAddSkip.append(peer.rawValue)
+        } else {
+            edit.configuration.settings.autoAddSkip.removeAll { $0 == peer.rawValue }
+        }
+        if let s = pkg.index(ofSectionNamed: Settings.sectionName) ?? pkg.sections.firstIndex(where: { $0.type == Settings.sectionType }) {
+            if skipped {
+                edit.ours.addListValue(section: s, name: "auto_add_skip", value: peer.rawValue)
+            } else {
+                edit.ours.removeListValue(section: s, name: "auto_add_skip", value: peer.rawValue)
+            }
+        } else if skipped {
+            edit.ours.appendSection(UCISection(type: Settings.sectionType, name: Settings.sectionName,
+                                               options: [UCIOption("auto_add_skip", list: [peer.rawValue])]))
+        }
     }
 
     public func setPriority(_ peer: PeerID, priority: Int) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {

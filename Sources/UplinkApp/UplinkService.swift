@@ -24,6 +24,8 @@ public struct UplinkService: Sendable {
         var configuration: UplinkConfiguration
         var ours: UCIChangeSet
         let document: UCIDocument
+        /// Adopted interfaces to hand back: their marker options leave the user's section.
+        var unmark: [String] = []
     }
 
     /// The shared write path: lock, read, let `body` change our configuration, render the

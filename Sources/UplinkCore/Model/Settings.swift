@@ -10,6 +10,11 @@ public struct Settings: Equatable, Sendable {
     public var enabled = true
     public var autoFailover = true
     public var minUplinks = 2
+    /// Keep `minUplinks` for real: the daemon adds the best trusted offers itself (AutoAdd).
+    public var autoAdd = false
+    /// Peers the administrator removed by hand: never added automatically again
+    /// (`list auto_add_skip`; a manual `add` takes a peer off it).
+    public var autoAddSkip: [String] = []
     public var checkInterval = 30
     public var failoverTimeout = 10
     public var preferLatency = true
@@ -67,6 +72,8 @@ public struct Settings: Equatable, Sendable {
         enabled = try r.bool("enabled", default: enabled)
         autoFailover = try r.bool("auto_failover", default: autoFailover)
         minUplinks = try r.int("min_uplinks", 0...16, default: minUplinks, unit: "uplinks")
+        autoAdd = try r.bool("auto_add", default: autoAdd)
+        autoAddSkip = try r.peerIDs("auto_add_skip", default: autoAddSkip)
         checkInterval = try r.int("check_interval", 5...3600, default: checkInterval, unit: "seconds")
         failoverTimeout = try r.int("failover_timeout", 2...600, default: failoverTimeout, unit: "seconds")
         preferLatency = try r.bool("prefer_latency", default: preferLatency)

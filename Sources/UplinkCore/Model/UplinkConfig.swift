@@ -29,6 +29,25 @@ public struct UplinkConfig: Equatable, Sendable {
     public var gateway: IPAddress?
     /// This uplink's public key, stored so reads need no `wg pubkey` (writes verify it).
     public var localPublicKey: WireGuardKey?
+    /// The WireGuard interface and its peer are the administrator's (`option adopted '1'`,
+    /// `add --interface`, or an interface marked `secubox_uplink '1'` by hand): its endpoint,
+    /// keys and addresses are read from that interface (`Adoption`), never written by us.
+    public var adopted = false
+    /// Added by the daemon to keep min_uplinks (`option automatic '1'`, AutoAdd).
+    public var automatic = false
+    /// The Linux device, when it differs from the interface name (an adopted `wg-home`).
+    public var deviceName: String?
+    /// Why an adopted uplink cannot be used now (its interface is gone or no longer fits);
+    /// such an uplink is listed, not planned. Never stored.
+    public var problem: String?
+    /// False for an interface marked by hand that our file does not list yet (the next write
+    /// records it). Never stored.
+    public var recorded = true
+
+    /// The Linux device carrying the uplink: netifd names a WireGuard device after its interface.
+    public var device: String { deviceName ?? interface }
+    /// Enabled and, if adopted, with an interface that fits: the uplinks that are planned.
+    public var usable: Bool { enabled && problem == nil }
 
     public init(peer: PeerID, interface: String, endpoint: Endpoint, publicKey: WireGuardKey, privateKey: WireGuardKey,
                 addresses: [IPPrefix], priority: Int = defaultPriority, weight: Int = 1, slot: Int, enabled: Bool = true,
@@ -49,10 +68,13 @@ public struct UplinkConfig: Equatable, Sendable {
 
     public init(section s: UCISection, file: String = "/etc/config/wireguard-uplink") throws(UplinkError) {
         let where_ = "\(file): uplink section \(UCIRender.quote(s.name ?? "?"))"
-        guard let name = s.name, InterfaceNaming.isValidInterfaceName(name) else {
-            throw UplinkError(.configError, "\(where_): the section name must be the uplink's interface name ([a-z0-9_], at most 13 characters)")
-        }
         let r = OptionReader(section: s, file: file)
+        let adopted = try r.bool("adopted", default: false)
+        guard let name = s.name, adopted ? InterfaceNaming.isValidMwan3Name(name) : InterfaceNaming.isValidInterfaceName(name) else {
+            throw UplinkError(.configError, adopted
+                ? "\(where_): the section name must be the adopted interface's name ([A-Za-z0-9_], at most 15 characters)"
+                : "\(where_): the section name must be the uplink's interface name ([a-z0-9_], at most 13 characters)")
+        }
         func required(_ o: String) throws(UplinkError) -> String {
             guard let v = s[o], !v.isEmpty else { throw UplinkError(.configError, "\(where_): option \(o) is missing") }
             return v
@@ -63,6 +85,30 @@ public struct UplinkConfig: Equatable, Sendable {
             throw UplinkError(.configError, "\(where_): option peer_id: \(error.message)")
         }
         interface = name
+        self.adopted = adopted
+        automatic = try r.bool("automatic", default: false)
+        if let d = s["device"] {
+            guard InterfaceNaming.isValidDeviceName(d) else { throw r.bad("device", d, "expected a Linux device name (at most 15 characters)") }
+            deviceName = d
+        }
+        priority = try r.int("priority", Self.priorityRange, default: Self.defaultPriority, unit: "(higher is preferred)")
+        weight = try r.int("weight", Self.weightRange, default: 1, unit: "(load share)")
+        slot = try r.int("slot", 1...200, default: 1, unit: "(metric slot)")
+        enabled = try r.bool("enabled", default: true)
+        mtu = s.has("mtu") ? try r.int("mtu", 1280...9000, default: 1420, unit: "bytes") : nil
+        dns = try r.addresses("dns", default: [])
+        if let g = s["gateway"] {
+            guard let a = IPAddress(g) else { throw r.bad("gateway", g, "expected the provider's tunnel IP address") }
+            gateway = a
+        }
+        if adopted {
+            // the tunnel is read from the administrator's interface (Adoption.resolve)
+            endpoint = Endpoint(host: "", port: 0)
+            publicKey = Self.unknownKey
+            privateKey = Self.unknownKey
+            addresses = []
+            return
+        }
         let host = try required("endpoint_host")
         let portText = try required("endpoint_port")
         guard let port = Int(portText), (1...65535).contains(port) else {
@@ -82,18 +128,11 @@ public struct UplinkConfig: Equatable, Sendable {
             addrs.append(p)
         }
         addresses = addrs
-        priority = try r.int("priority", Self.priorityRange, default: Self.defaultPriority, unit: "(higher is preferred)")
-        weight = try r.int("weight", Self.weightRange, default: 1, unit: "(load share)")
-        slot = try r.int("slot", 1...200, default: 1, unit: "(metric slot)")
-        enabled = try r.bool("enabled", default: true)
-        mtu = s.has("mtu") ? try r.int("mtu", 1280...9000, default: 1420, unit: "bytes") : nil
-        dns = try r.addresses("dns", default: [])
         if let k = s["local_public_key"] { localPublicKey = try? WireGuardKey(base64: k) }
-        if let g = s["gateway"] {
-            guard let a = IPAddress(g) else { throw r.bad("gateway", g, "expected the provider's tunnel IP address") }
-            gateway = a
-        }
     }
+
+    /// Stands for a key an adopted uplink has not been resolved with yet.
+    public static let unknownKey = WireGuardKey(bytes: [UInt8](repeating: 0, count: 32))
 
     /// The provider's tunnel address: option gateway, else the first host of a shared subnet
     /// (10.200.1.2/24 → 10.200.1.1); nil for a lone /32.
@@ -108,6 +147,7 @@ public struct UplinkConfig: Equatable, Sendable {
     }
 
     public var section: UCISection {
+        if adopted { return adoptedSection }
         var o: [UCIOption] = [
             UCIOption("peer_id", peer.rawValue),
             UCIOption("endpoint_host", endpoint.host),
@@ -122,6 +162,20 @@ public struct UplinkConfig: Equatable, Sendable {
         o.append(UCIOption("slot", String(slot)))
         if !enabled { o.append(UCIOption("enabled", "0")) }
         if let mtu { o.append(UCIOption("mtu", String(mtu))) }
+        if !dns.isEmpty { o.append(UCIOption("dns", list: dns)) }
+        if let gateway { o.append(UCIOption("gateway", gateway.description)) }
+        if automatic { o.append(UCIOption("automatic", "1")) }
+        return UCISection(type: Self.sectionType, name: interface, options: o)
+    }
+
+    /// An adopted uplink's record: only what is ours (the tunnel stays in the interface).
+    var adoptedSection: UCISection {
+        var o: [UCIOption] = [UCIOption("peer_id", peer.rawValue), UCIOption("adopted", "1")]
+        if let deviceName { o.append(UCIOption("device", deviceName)) }
+        o.append(UCIOption("priority", String(priority)))
+        o.append(UCIOption("weight", String(weight)))
+        o.append(UCIOption("slot", String(slot)))
+        if !enabled { o.append(UCIOption("enabled", "0")) }
         if !dns.isEmpty { o.append(UCIOption("dns", list: dns)) }
         if let gateway { o.append(UCIOption("gateway", gateway.description)) }
         return UCISection(type: Self.sectionType, name: interface, options: o)
