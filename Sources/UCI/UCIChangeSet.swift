@@ -112,8 +112,12 @@ public struct UCIChangeSet: Sendable {
     /// The edited file. Throws if two edits overlap or if the result would not load in libuci.
     public func apply() throws -> [UInt8] {
         if splices.isEmpty { return bytes }
+        // at one offset, insertions go before a removal that starts there (a statement added at
+        // the end of a section whose next section, with the blank line before it, is deleted)
         let sorted = splices.sorted {
-            $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.order < $1.order
+            if $0.range.lowerBound != $1.range.lowerBound { return $0.range.lowerBound < $1.range.lowerBound }
+            if $0.range.isEmpty != $1.range.isEmpty { return $0.range.isEmpty }
+            return $0.order < $1.order
         }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + sorted.reduce(0) { $0 + $1.text.count })

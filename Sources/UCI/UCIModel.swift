@@ -54,6 +54,12 @@ public struct UCISection: Equatable, Hashable, Sendable {
         options.first(where: { $0.name == option })?.value.items ?? []
     }
 
+    /// A list's values, or an option's space-separated words: how netifd and fw4 read
+    /// `list allowed_ips` and `option allowed_ips '10.0.0.0/8 fd00::/8'` alike.
+    public func words(_ option: String) -> [String] {
+        list(option).flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
+    }
+
     public func has(_ option: String) -> Bool {
         options.contains(where: { $0.name == option })
     }

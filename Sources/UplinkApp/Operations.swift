@@ -18,6 +18,8 @@ public struct AddRequest: Sendable {
     public var mtu: Int?
     /// Added by the daemon to keep min_uplinks (AutoAdd), not by the administrator.
     public var automatic = false
+    /// Adopt this existing WireGuard interface (its endpoint, key and addresses stay its own).
+    public var interface: String?
 
     public init(peer: PeerID, endpoint: Endpoint? = nil, publicKey: WireGuardKey? = nil, addresses: [IPPrefix] = [],
                 priority: Int? = nil, weight: Int? = nil) {
@@ -46,6 +48,7 @@ extension UplinkService {
             if edit.configuration.uplink(for: req.peer) != nil {
                 throw UplinkError(.exists, "peer \(req.peer) is already an uplink (remove it first, or change its priority)")
             }
+            if let name = req.interface { return try adoptInterface(req, interface: name, edit: &edit, tx: tx) }
             var endpoint = req.endpoint
             var key = req.publicKey
             if endpoint == nil || key == nil {
@@ -84,8 +87,8 @@ extension UplinkService {
         }
     }
 
-    /// `remove`: by hand (the administrator) the peer also goes on auto_add_skip, so the
-    /// daemon never adds it back; the daemon's own removals (AutoAdd) pass `byHand: false`.
+    /// `remove`: by hand (the administrator), with auto_add on or of an automatic uplink, the
+    /// peer also goes on auto_add_skip, so the daemon never adds it back; the daemon's own removals (AutoAdd) pass `byHand: false`.
     /// An adopted uplink's interface keeps everything but the markers (`Adoption`).
     public func remove(_ peer: PeerID, byHand: Bool = true) throws(UplinkError) -> (UplinkConfig, ApplyOutcome) {
         let result = try write { (edit, _) throws(UplinkError) -> UplinkConfig in
@@ -100,7 +103,8 @@ extension UplinkService {
                 edit.ours.deleteSection(s)
             }
             if u.adopted { edit.unmark.append(u.interface) }
-            if byHand { Self.setAutoAddSkip(&edit, peer: peer, skipped: true) }
+            // with auto_add on (or for an uplink it added) the daemon must not add it back
+            if byHand && (edit.configuration.settings.autoAdd || u.automatic) { Self.setAutoAddSkip(&edit, peer: peer, skipped: true) }
             return u
         }
         if !result.0.adopted, let settings = try? snapshot().configuration.settings { sendRevoke(for: result.0, settings: settings) }
@@ -137,7 +141,8 @@ extension UplinkService {
             }
             edit.configuration.uplinks[i].priority = priority
             let u = edit.configuration.uplinks[i]
-            if let s = edit.document.package.index(ofSectionNamed: u.interface) {
+            // (an interface marked by hand and not recorded yet is recorded with it by `write`)
+            if u.recorded, let s = edit.document.package.index(ofSectionNamed: u.interface) {
                 edit.ours.setOption(section: s, name: "priority", value: String(priority))
             }
             return u

@@ -12,7 +12,7 @@ public enum RPCD {
     public static let methods: [(String, JSONValue)] = [
         ("uplink_list", .object([])),
         ("uplink_status", .object([])),
-        ("uplink_add", .object([("peer_id", .string("str")), ("endpoint", .string("str")), ("public_key", .string("str")),
+        ("uplink_add", .object([("peer_id", .string("str")), ("interface", .string("str")), ("endpoint", .string("str")), ("public_key", .string("str")),
                                 ("address", .string("str")), ("gateway", .string("str")), ("dns", .string("str")), ("priority", .int(32)), ("weight", .int(32))])),
         ("uplink_remove", .object([("peer_id", .string("str"))])),
         ("uplink_set_priority", .object([("peer_id", .string("str")), ("weight", .int(32)), ("priority", .int(32))])),
@@ -60,7 +60,8 @@ public enum RPCD {
             if let d = try args.string("dns") { req.dns = try parseDNS(d) }
             req.priority = try args.int("priority")
             req.weight = try args.int("weight")
-            if req.addresses.isEmpty && req.gateway == nil && (req.endpoint == nil || req.publicKey == nil) {
+            req.interface = try args.string("interface")
+            if req.interface == nil && req.addresses.isEmpty && req.gateway == nil && (req.endpoint == nil || req.publicKey == nil) {
                 let (u, o) = try service.addFromOffer(req.peer, priority: req.priority, weight: req.weight)
                 return ResultJSON.uplink(u, o, action: "added")
             }

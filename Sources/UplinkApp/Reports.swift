@@ -64,9 +64,11 @@ extension UplinkService {
         let usable = cfg.uplinks.filter { u in
             u.enabled && [.up, .degraded].contains(snap.state.paths["uplink:\(u.peer.rawValue)"]?.state ?? .unknown)
         }.count
+        let autoAdd = autoAddStatus(snap, now: Clock.now())
         if s.enabled && s.autoFailover && snap.state.daemonPID != nil && usable < s.minUplinks {
             let have = usable == 0 ? "no healthy uplink is on standby" : "only \(usable) healthy uplink\(usable == 1 ? " is" : "s are") on standby"
-            warnings.append("\(have), fewer than min_uplinks (\(s.minUplinks)): add uplinks from the offers mesh peers make")
+            warnings.append("\(have), fewer than min_uplinks (\(s.minUplinks)): "
+                            + (s.autoAdd ? "auto_add: \(autoAdd.why)" : "add uplinks from the offers mesh peers make (or turn on option auto_add)"))
         }
         let backend = (try? BackendKind.choose(s, mwan3Present: snap.tx.exists("mwan3")))?.rawValue ?? "invalid"
         let active = activePath(snap, plan: plan, backend: backend)
@@ -101,6 +103,7 @@ extension UplinkService {
         out.set("daemon_path", decided?.key)
         out.set("mwan3_held", .array(held.sorted().map(JSONValue.string)))
         out.set("healthy_uplinks", usable)
+        out.set("auto_add", autoAdd.json)
         var detection = JSONObject()
         detection.set("uplink_tracking_s", plan?.tracking?.worstCaseDetection)
         detection.set("uplink_recovery_s", plan?.tracking?.worstCaseRecovery)
@@ -234,13 +237,19 @@ extension UplinkService {
         var j = JSONObject()
         j.set("peer_id", u.peer.rawValue)
         j.set("interface", u.interface)
-        j.set("endpoint", u.endpoint.description)
-        j.set("public_key", u.publicKey.base64)
-        j.set("local_public_key", (u.localPublicKey ?? (try? Keys.publicKey(for: u.privateKey)))?.base64)
+        // an adopted interface that no longer fits has no tunnel read from it
+        j.set("endpoint", u.endpoint.host.isEmpty ? nil : u.endpoint.description)
+        j.set("public_key", u.publicKey == UplinkConfig.unknownKey ? nil : u.publicKey.base64)
+        j.set("local_public_key", u.ownPublicKey?.base64)
         j.set("address", .array(u.addresses.map { .string($0.description) }))
         j.set("priority", u.priority)
         j.set("weight", u.weight)
         j.set("enabled", u.enabled)
+        j.set("automatic", u.automatic)
+        // an administrator's interface taken in as it is, and why it cannot be used now
+        j.set("adopted", u.adopted)
+        if u.device != u.interface { j.set("device", u.device) }
+        j.set("problem", u.problem)
         j.set("route_metric", placement?.routeMetric)
         j.set("mwan3_metric", placement?.memberMetric)
         let h = state.paths[key]
@@ -296,6 +305,9 @@ public enum ResultJSON {
         j.set("reload", o.reload)
         j.set("backend", o.backend.rawValue)
         j.set("warnings", .array(o.plan.warnings.map(JSONValue.string)))
+        // interfaces marked (or un-marked) as uplinks by hand that this write took in (or let go)
+        if !o.adopted.isEmpty { j.set("adopted_interfaces", .array(o.adopted.map(JSONValue.string))) }
+        if !o.released.isEmpty { j.set("released_interfaces", .array(o.released.map(JSONValue.string))) }
         if o.stateFile != .ok && o.stateFile != .missing { j.set("state_file_rebuilt", o.stateFile.reason) }
     }
 
@@ -306,13 +318,15 @@ public enum ResultJSON {
         j.set("peer_id", u.peer.rawValue)
         j.set("interface", u.interface)
         j.set("endpoint", u.endpoint.description)
-        let key = (u.localPublicKey ?? (try? Keys.publicKey(for: u.privateKey)))?.base64
+        let key = u.ownPublicKey?.base64
         j.set("public_key", key)
+        j.set("adopted", u.adopted)
+        j.set("problem", u.problem)
         j.set("address", .array(u.addresses.map { .string($0.description) }))
         j.set("priority", u.priority)
         j.set("weight", u.weight)
         j.set("gateway", u.providerAddress?.description)
-        if action == "added" {
+        if action == "added" && !u.adopted {
             j.set("granted", o.granted)
             // a zero-touch grant already authorised the key: no instruction to follow
             let addr = u.addresses.map { $0.description }.joined(separator: ",")

@@ -34,11 +34,16 @@ public struct UplinkService: Sendable {
         let tx = try ConfigTransaction(paths: paths, packages: Self.packages, write: true, lockTimeout: lockTimeout)
         defer { tx.finish() }
         let ourDoc = tx.documentOrEmpty(Settings.packageName)
-        let cfg = try UplinkConfiguration(package: ourDoc.package, file: ourConfigPath)
+        var cfg = try UplinkConfiguration(package: ourDoc.package, file: ourConfigPath)
+        let adoption = try resolveAdoption(&cfg, tx: tx)
         var edit = Edit(configuration: cfg, ours: UCIChangeSet(ourDoc), document: ourDoc)
+        // one un-marked by hand is dropped (those marked by hand are recorded after `body`)
+        for u in adoption.unmarked {
+            if let s = ourDoc.package.index(ofSectionNamed: u.interface) { edit.ours.deleteSection(s) }
+        }
         // the stored public keys are a cache of the private keys (`wg pubkey`, a process per key):
-        // a write fills in a missing one
-        for (i, u) in cfg.uplinks.enumerated() where u.localPublicKey == nil {
+        // a write fills in a missing one (an adopted interface's key stays in its interface)
+        for (i, u) in edit.configuration.uplinks.enumerated() where u.localPublicKey == nil && !u.adopted {
             let derived = try Keys.publicKey(for: u.privateKey)
             if let s = ourDoc.package.index(ofSectionNamed: u.interface) {
                 edit.configuration.uplinks[i].localPublicKey = derived
@@ -46,11 +51,18 @@ public struct UplinkService: Sendable {
             }
         }
         let value = try body(&edit, tx)
-        let outcome = try render(edit.configuration, ours: edit.ours, tx: tx)
+        // interfaces marked by hand are recorded as `body` left them (a priority set, say)
+        for i in edit.configuration.uplinks.indices where !edit.configuration.uplinks[i].recorded {
+            edit.ours.appendSection(edit.configuration.uplinks[i].section)
+            edit.configuration.uplinks[i].recorded = true
+        }
+        var outcome = try render(edit.configuration, ours: edit.ours, unmark: edit.unmark, tx: tx)
+        outcome.adopted = adoption.discovered.map(\.interface)
+        outcome.released = adoption.unmarked.map(\.interface)
         return (value, outcome)
     }
 
-    func render(_ cfg: UplinkConfiguration, ours: UCIChangeSet, tx: ConfigTransaction) throws(UplinkError) -> ApplyOutcome {
+    func render(_ cfg: UplinkConfiguration, ours: UCIChangeSet, unmark: [String] = [], tx: ConfigTransaction) throws(UplinkError) -> ApplyOutcome {
         let backend = try BackendKind.choose(cfg.settings, mwan3Present: tx.exists("mwan3"))
         var changes: [String: UCIChangeSet] = [Settings.packageName: ours]
         let plan: Plan
@@ -62,12 +74,20 @@ public struct UplinkService: Sendable {
             let input = PlanInput(configuration: cfg, network: tx.documentOrEmpty("network").package,
                                   mwan3: tx.document("mwan3")?.package, firewall: tx.document("firewall")?.package,
                                   resolved: resolved, rankOverride: latencyRank(cfg))
-            plan = try Planner.plan(input)
+            var planned = try Planner.plan(input)
+            planned.network.unmarked = unmark
+            plan = planned
             if let doc = tx.document("network") { changes["network"] = try Reconciler.changes(doc, plan: plan.network) }
             if let doc = tx.document("mwan3"), let p = plan.mwan3 { changes["mwan3"] = try Reconciler.changes(doc, plan: p) }
             if let doc = tx.document("firewall"), let p = plan.firewall { changes["firewall"] = try Reconciler.changes(doc, plan: p) }
         } else {
             plan = try Planner.plan(PlanInput(configuration: cfg, network: UCIPackage()))
+            // OpenWrt without mwan3: an adopted interface still carries its marker options
+            if let doc = tx.document("network") {
+                var marks = UCIChangeSet(doc)
+                Reconciler.mark(&marks, markers: Adoption.markers(cfg, network: doc.package), unmarked: unmark)
+                changes["network"] = marks
+            }
         }
         let written = try tx.commit(changes)
         let reload = ServiceReloader(paths: paths).reload(changed: written)
@@ -91,7 +111,7 @@ public struct UplinkService: Sendable {
     /// rebuilds a bad file. While a daemon runs, the state is its to rewrite (it is notified
     /// of the change): only a bad file is rebuilt then.
     func syncRuntimeState(_ cfg: UplinkConfiguration, backend: BackendKind) -> RuntimeStateStore.Condition {
-        let wanted = Dictionary(uniqueKeysWithValues: cfg.uplinks.filter(\.enabled).map { ("uplink:\($0.peer.rawValue)", $0) })
+        let wanted = Dictionary(uniqueKeysWithValues: cfg.uplinks.filter(\.usable).map { ("uplink:\($0.peer.rawValue)", $0) })
         do {
             return try RuntimeStateStore(paths: paths).update { state, _ in
                 if let pid = state.daemonPID, kill(pid_t(pid), 0) == 0 { return }
@@ -109,9 +129,9 @@ public struct UplinkService: Sendable {
         }
         for (key, u) in wanted {
             if state.paths[key] == nil {
-                state.paths[key] = PathHealth(kind: .uplink, name: u.peer.rawValue, device: u.interface)
+                state.paths[key] = PathHealth(kind: .uplink, name: u.peer.rawValue, device: u.device)
             } else {
-                state.paths[key]!.device = u.interface
+                state.paths[key]!.device = u.device
             }
         }
         for (k, o) in state.offers where o.isExpired(at: now) { state.offers[k] = nil }
@@ -124,11 +144,18 @@ public struct UplinkService: Sendable {
         var tx: ConfigTransaction
         var state: RuntimeState
         var stateCondition: RuntimeStateStore.Condition
+
+        /// The configuration, with the read's locks let go.
+        func configurationClosing() -> UplinkConfiguration {
+            tx.finish()
+            return configuration
+        }
     }
 
     func snapshot() throws(UplinkError) -> Snapshot {
         let tx = try ConfigTransaction(paths: paths, packages: Self.packages, write: false)
-        let cfg = try UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package, file: ourConfigPath)
+        var cfg = try UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package, file: ourConfigPath)
+        _ = try resolveAdoption(&cfg, tx: tx)
         let (state, condition) = RuntimeStateStore(paths: paths).load()
         return Snapshot(configuration: cfg, tx: tx, state: state, stateCondition: condition)
     }
@@ -143,4 +170,8 @@ public struct ApplyOutcome: Sendable {
     public var stateFile: RuntimeStateStore.Condition
     /// The provider already authorised the uplink (zero-touch add).
     public var granted = false
+    /// Interfaces marked as uplinks by hand that this write took in, and adopted interfaces
+    /// whose marker was taken off by hand, so this write let them go.
+    public var adopted: [String] = []
+    public var released: [String] = []
 }

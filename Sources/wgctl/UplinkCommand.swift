@@ -15,9 +15,10 @@ enum UplinkCommands {
             CommandSpec(
                 name: "add",
                 abstract: "Add a mesh peer as an uplink and print the key the provider must authorise.",
-                discussion: "With no flags, the uplink is requested from the peer's current offer over the mesh and configured from its grant (zero-touch). With --address only, endpoint and key come from the offer. Priority 1–100 (default 50): higher is preferred; uplinks of equal priority share load by weight (1–1000).",
+                discussion: "With no flags, the uplink is requested from the peer's current offer over the mesh and configured from its grant (zero-touch). With --address only, endpoint and key come from the offer. With --interface, an existing WireGuard interface (a config interface of /etc/config/network, or a device on a plain Linux router) becomes the uplink: its peer that owns 0.0.0.0/0 is the provider, and only option secubox_uplink and secubox_peer_id are added to it. Priority 1–100 (default 50): higher is preferred; uplinks of equal priority share load by weight (1–1000).",
                 arguments: [peerArgument],
                 options: [
+                    .value("interface", "name", "Adopt this existing WireGuard interface (its endpoint, keys and addresses stay its own)."),
                     .value("endpoint", "host:port", "Provider endpoint HOST:PORT ([ADDR]:PORT for IPv6)."),
                     .value("public-key", "key", "Provider's WireGuard public key."),
                     .value("address", "cidr", "This uplink's tunnel address, CIDR (e.g. 10.200.1.2/32)."),
@@ -62,7 +63,7 @@ enum UplinkCommands {
         for u in v["uplinks"]?.arrayValue ?? [] {
             t.add([Output.text(u["peer_id"]), Output.text(u["interface"]), Output.text(u["endpoint"]),
                    Output.text(u["priority"]), Output.text(u["weight"]),
-                   Output.text(u["state"]) + (u["enabled"]?.boolValue == false ? " (disabled)" : ""),
+                   Output.text(u["state"]) + (u["enabled"]?.boolValue == false ? " (disabled)" : u["problem"]?.stringValue != nil ? " (not usable)" : ""),
                    Output.ms(u["latency_ms"]), Output.pct(u["loss_pct"]), Output.age(since: u["since"], now: now)])
         }
         var out = (v["uplinks"]?.arrayValue?.isEmpty ?? true) ? "No uplinks configured." : t.render()
@@ -127,7 +128,7 @@ enum UplinkCommands {
                    w["active"]?.boolValue == true ? "*" : ""])
         }
         for u in v["uplinks"]?.arrayValue ?? [] {
-            t.add(["uplink:" + Output.text(u["peer_id"]), Output.text(u["interface"]), Output.text(u["state"]), Output.ms(u["latency_ms"]),
+            t.add([AutoAddText.pathName(u), Output.text(u["interface"]), Output.text(u["state"]), Output.ms(u["latency_ms"]),
                    Output.pct(u["loss_pct"]), Output.age(since: u["since"], now: now), Output.age(since: u["last_check"], now: now),
                    u["active"]?.boolValue == true ? "*" : ""])
             if let six = u["ipv6"], six != .null {
@@ -138,6 +139,8 @@ enum UplinkCommands {
         }
         lines.append("")
         lines.append(t.render())
+        let auto = AutoAddText.lines(v, now: now)
+        if !auto.isEmpty { lines.append(""); lines += auto }
         let daemon = v["daemon"]
         lines.append("")
         lines.append(daemon?["running"]?.boolValue == true ? "Daemon: running (pid \(Output.text(daemon?["pid"])))" : "Daemon: not running")
@@ -152,10 +155,10 @@ enum UplinkCommands {
         let common = Common(p)
         let peer = try validatedPeer(p.argument("peer-id"))
         let endpoint = p.value("endpoint"), publicKey = p.value("public-key"), address = p.value("address"), gateway = p.value("gateway"), dns = p.value("dns")
-        let priority = try p.int("priority"), weight = try p.int("weight")
+        let priority = try p.int("priority"), weight = try p.int("weight"), interface = p.value("interface")
         try failing(common) {
             let (u, o): (UplinkConfig, ApplyOutcome)
-            if address == nil && gateway == nil && (endpoint == nil || publicKey == nil) {
+            if interface == nil && address == nil && gateway == nil && (endpoint == nil || publicKey == nil) {
                 (u, o) = try common.service.addFromOffer(peer, priority: priority, weight: weight)
             } else {
                 var req = AddRequest(peer: peer)
@@ -166,9 +169,13 @@ enum UplinkCommands {
                 if let dns { req.dns = try RPCD.parseDNS(dns) }
                 req.priority = priority
                 req.weight = weight
+                req.interface = interface
                 (u, o) = try common.service.add(req)
             }
             emit(common, ResultJSON.uplink(u, o, action: "added")) { v in
+                if v["adopted"]?.boolValue == true {
+                    return "Adopted interface \(Output.text(v["interface"])) as uplink \(Output.text(v["peer_id"])) (endpoint \(Output.text(v["endpoint"])), priority \(Output.text(v["priority"])), weight \(Output.text(v["weight"]))). Its peers and keys stay yours: only option \(Adoption.markOption) and \(Adoption.peerOption) were added to it.\n" + describeOutcome(v)
+                }
                 let head = "Added uplink \(Output.text(v["peer_id"])) as interface \(Output.text(v["interface"])) (endpoint \(Output.text(v["endpoint"])), priority \(Output.text(v["priority"])), weight \(Output.text(v["weight"])))."
                 if v["granted"]?.boolValue == true {
                     return head + "\n\(Output.text(v["peer_id"])) granted it \(Output.text(v["address"]?.arrayValue?.first)) (gateway \(Output.text(v["gateway"]))) and authorised its key \(Output.text(v["public_key"])).\n" + describeOutcome(v)

@@ -69,6 +69,8 @@ func describeOutcome(_ v: JSONValue) -> String {
     let changed = v["changed"]?.arrayValue?.compactMap(\.stringValue) ?? []
     lines.append(changed.isEmpty ? "No file changed." : "Changed: " + changed.joined(separator: ", ") + ".")
     if let r = v["reload"]?.stringValue { lines.append("Reload: \(r).") }
+    for i in v["adopted_interfaces"]?.arrayValue ?? [] { lines.append("Took in interface \(Output.text(i)), marked as an uplink by hand (option secubox_uplink).") }
+    for i in v["released_interfaces"]?.arrayValue ?? [] { lines.append("Let interface \(Output.text(i)) go: its secubox_uplink marker was taken off by hand.") }
     for w in v["warnings"]?.arrayValue ?? [] { lines.append("warning: \(Output.text(w))") }
     if let r = v["state_file_rebuilt"]?.stringValue { lines.append("note: runtime state rebuilt (\(r))") }
     return lines.joined(separator: "\n")

@@ -32,6 +32,7 @@ import UplinkSystem
         "silent-wan-failure", "carrier-loss", "provider-wan-failure", "failback-hysteresis",
         "endpoint-udp-off-tunnels", "test-names-layer", "offers-zero-touch", "mesh-security", "mwan3-enforcement", "manual-provider-restart", "stock-node-ids",
         "linux-coexist-cleanup", "dual-stack-failover", "link-local-endpoint", "dns-failover", "offers-dual-stack",
+        "adopt-linux", "auto-add",
     ]
 
     @Test(arguments: scenarios)

@@ -30,6 +30,20 @@ import Testing
         #expect(removed == policyFile)
     }
 
+    /// A statement added at the end of a section while the next section (and the blank line
+    /// before it) is deleted: both start at one offset, and the addition stays in its section.
+    @Test func statementAddedWhereTheNextSectionIsDeleted() throws {
+        let text = "config settings 'main'\n\toption a '1'\n\nconfig uplink 'x'\n\toption peer 'p'\n"
+        for order in [true, false] {
+            let out = try apply(text) { c, _ in
+                if order { c.deleteSection(1) }
+                c.addListValue(section: 0, name: "skip", value: "p")
+                if !order { c.deleteSection(1) }
+            }
+            #expect(out == "config settings 'main'\n\toption a '1'\n\tlist skip 'p'\n")
+        }
+    }
+
     @Test func listValueWithoutTrailingNewline() throws {
         let text = "config policy 'p'\n\tlist use_member 'a'"
         let added = try apply(text) { c, _ in c.addListValue(section: 0, name: "use_member", value: "b") }

@@ -140,6 +140,22 @@ test('harness ubus endpoint', { skip }, async (t) => {
 		}
 	});
 
+	await t.test('auto-add scenario: the daemon\'s automatic uplink and its record, as the dashboard reads them', async () => {
+		await page('auto-add');
+		const s = (await ubus('auto-add', 'uplink_status')).result[1];
+		assert.equal(s.success, true, JSON.stringify(s));
+		assert.deepEqual(s.uplinks.map(u => [ u.peer_id, u.automatic ]).sort(), [ [ 'nodeA', false ], [ 'nodeB', true ] ]);
+		const a = s.auto_add;
+		assert.equal(a.enabled, true);
+		assert.equal(a.healthy_uplinks, 1, 'nodeA is down');
+		assert.deepEqual(a.skip, [ 'nodeC' ]);
+		assert.match(a.waiting, /no trusted offer left to add \(nodeC was removed by hand: on auto_add_skip; nodeD is untrusted\)/);
+		assert.deepEqual(a.actions.map(x => [ x.action, x.peer_id, x.ok ]),
+			[ [ 'add', 'nodeB', true ], [ 'remove', 'nodeF', true ], [ 'add', 'nodeE', false ] ], 'newest first');
+		const l = (await ubus('auto-add', 'uplink_list')).result[1];
+		assert.deepEqual(l.uplinks.map(u => u.automatic), [ false, true ]);
+	});
+
 	await t.test('write through the harness changes the scenario root via wgctl', async () => {
 		await page('add');
 		const r = await ubus('add', 'uplink_add', { peer_id: 'nodeC', address: '10.200.3.2/32', priority: 30 });

@@ -578,3 +578,83 @@ test('singleFlight: a failing or throwing refresh does not wedge it', async () =
 	const run2 = logic.singleFlight(() => Promise.resolve(1));
 	assert.equal(await run2(), 1);
 });
+
+/* ---- automatic uplinks (option auto_add) ---- */
+
+/* uplink_status.auto_add as wgctl writes it (AutoAddReport) */
+const AUTO_ADD = {
+	enabled: true, min_uplinks: 2, healthy_uplinks: 1,
+	waiting: '1 of min_uplinks 2 healthy; next add (nodeD) when the rate limit allows (one add per 60 s)',
+	candidate: 'nodeD', next_add_at: NOW + 42, next_add_in_s: 42, in_flight: null, skip: [ 'nodeC' ],
+	automatic: [ 'nodeB' ], offer_missing_since: {},
+	actions: [
+		{ time: NOW - 18, action: 'add', peer_id: 'nodeB', reason: '1 of min_uplinks 2 healthy; best of 1 offer: nodeB (unmetered, 18 ms, 100 Mbit/s)', ok: true, error: null },
+		{ time: NOW - 700, action: 'add', peer_id: 'nodeE', reason: '0 of min_uplinks 2 healthy', ok: false, error: 'nodeE did not answer the request within 5 s' },
+		{ time: NOW - 4000, action: 'remove', peer_id: 'nodeF', reason: 'its offer has been missing for 60 min', ok: true, error: null }
+	]
+};
+
+test('uplinkRow: an automatic uplink carries a badge, a manual one none', () => {
+	const auto = logic.uplinkRow(Object.assign({}, UPLINK_B, { automatic: true }), NOW);
+	assert.equal(auto.automatic.label, 'Automatic');
+	assert.equal(auto.automatic.cls, 'wu-badge wu-auto');
+	assert.match(auto.automatic.title, /min_uplinks/);
+	assert.equal(logic.uplinkRow(Object.assign({}, UPLINK_B, { automatic: false }), NOW).automatic, null);
+	assert.equal(logic.uplinkRow(UPLINK_A, NOW).automatic, null, 'an older backend without the field: manual');
+	assert.equal(logic.automaticBadge({ automatic: 'yes' }), null, 'only a real true');
+});
+
+test('autoAdd: on, short of min_uplinks, why it waits, skip list, actions newest first', () => {
+	const a = logic.autoAdd(Object.assign({}, STATUS_FAILOVER, { auto_add: AUTO_ADD }), NOW);
+	assert.equal(a.reported, true);
+	assert.equal(a.enabled, true);
+	assert.equal(a.text, 'On: the daemon keeps 2 healthy uplinks from trusted offers; 1 count now.');
+	assert.equal(a.cls, 'wu-warn');
+	assert.match(a.waiting, /rate limit/);
+	assert.equal(a.next, 'Next add possible in 42 s.');
+	assert.deepEqual(a.skip, [ 'nodeC' ]);
+	assert.deepEqual(a.actions.map(x => [ x.peer, x.label, x.ok ]),
+		[ [ 'nodeB', 'Added', true ], [ 'nodeE', 'Add failed', false ], [ 'nodeF', 'Removed', true ] ]);
+	assert.equal(a.actions[0].when, '18 s ago');
+	assert.equal(a.actions[1].cls, 'wu-badge wu-down');
+	assert.equal(a.actions[1].error, 'nodeE did not answer the request within 5 s');
+	assert.equal(a.actions[2].when, '1 h 6 min ago');
+});
+
+test('autoAdd: enough uplinks is green; off says how to turn it on; an old backend says nothing is reported', () => {
+	const full = logic.autoAdd({ auto_add: Object.assign({}, AUTO_ADD, { healthy_uplinks: 2, next_add_in_s: null, waiting: '2 of min_uplinks 2 healthy' }) }, NOW);
+	assert.equal(full.cls, 'wu-good');
+	assert.equal(full.next, '');
+	const off = logic.autoAdd({ auto_add: { enabled: false, min_uplinks: 2, healthy_uplinks: 0, waiting: 'auto_add is off', actions: [], skip: [] } }, NOW);
+	assert.equal(off.enabled, false);
+	assert.equal(off.cls, 'wu-idle');
+	assert.match(off.text, /option auto_add set to 1/);
+	assert.equal(off.waiting, '', 'nothing to wait for while off');
+	const old = logic.autoAdd(STATUS_FAILOVER, NOW);
+	assert.equal(old.reported, false);
+	assert.deepEqual(old.actions, []);
+	const junk = logic.autoAdd({ auto_add: { enabled: true, actions: [ null, 3, { time: 'x' } ], skip: [ '', 5, 'nodeZ' ] } }, NOW);
+	assert.equal(junk.actions.length, 1);
+	assert.equal(junk.actions[0].peer, '?');
+	assert.equal(junk.actions[0].when, D);
+	assert.deepEqual(junk.skip, [ 'nodeZ' ]);
+});
+
+test('validateAddForm: an existing interface is adopted, no endpoint, key or address needed', () => {
+	const v = logic.validateAddForm({ peer_id: 'home', interface: ' wg_home ', endpoint: '', public_key: '', address: '', priority: '40' });
+	assert.equal(v.ok, true, JSON.stringify(v.errors));
+	assert.deepEqual(v.args, { peer_id: 'home', interface: 'wg_home', priority: 40 });
+	const ignored = logic.validateAddForm({ peer_id: 'home', interface: 'wg0', endpoint: 'junk', public_key: 'junk', address: 'junk' });
+	assert.equal(ignored.ok, true, 'the other fields are neither checked nor sent');
+	assert.deepEqual(ignored.args, { peer_id: 'home', interface: 'wg0' });
+	for (const bad of [ 'wg-home', 'a'.repeat(16), 'wg home', 'wg.0' ]) {
+		const r = logic.validateAddForm({ peer_id: 'home', interface: bad });
+		assert.equal(r.ok, false, bad);
+		assert.match(r.errors.interface, /Existing interface/);
+	}
+	const none = logic.validateAddForm({ peer_id: 'home', interface: '   ' });
+	assert.equal(none.ok, false, 'an empty interface is a manual add: endpoint and key are needed');
+	assert.ok(none.errors.endpoint && none.errors.public_key && !none.errors.interface);
+	const offer = logic.validateAddForm({ peer_id: 'nodeB', interface: 'wg0', priority: '50' }, true);
+	assert.equal(offer.args.interface, undefined, 'an add from an offer never adopts');
+});

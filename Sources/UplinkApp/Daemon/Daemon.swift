@@ -60,6 +60,11 @@ public final class Daemon {
     var backendProblem: BackendProblem?
     /// Uplinks whose WireGuard session was renewed while down: when, and how often in a row.
     var sessionRenewals: [String: (at: Double, count: Int)] = [:]
+    /// option auto_add (DaemonAutoAdd): the worker that adds or removes, when to decide next,
+    /// and the explanation last logged.
+    let autoAddWorker: AutoAddWorker
+    var nextAutoAdd = 0.0
+    var autoAddSaid: String?
 
     public init(service: UplinkService, mwan3: Mwan3Controlling? = nil, log: @escaping (String) -> Void) throws(UplinkError) {
         self.service = service
@@ -79,6 +84,7 @@ public final class Daemon {
         links = try LinkMonitor()
         wake = try WakeSocket(listeningAt: service.paths.wakeSocket)
         checks = try BackgroundChecks()
+        autoAddWorker = try AutoAddWorker()
         mesh = MeshAgent(log: log)
         dnsmasq = DnsmasqServers(paths: service.paths)
     }
@@ -86,6 +92,7 @@ public final class Daemon {
     public func run() throws(UplinkError) {
         Signals.install()
         try setUp()
+        autoAddStart()
         log("started: backend \(backend.rawValue), \(specs.count) paths, fast probe every \(policy.fastPeriod) s, worst-case detection \(policy.worstCaseDetectionSeconds) s, failback after \(policy.failbackSeconds) s healthy")
         while Signals.stop == 0 {
             if Signals.reload != 0 {
@@ -99,7 +106,8 @@ public final class Daemon {
             if offering { timeout = min(timeout, mesh.nextAnnounce - now) }
             var fds = [pollfd(fd: links.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
-                       pollfd(fd: checks.readFD, events: Int16(POLLIN), revents: 0)]
+                       pollfd(fd: checks.readFD, events: Int16(POLLIN), revents: 0),
+                       pollfd(fd: autoAddWorker.readFD, events: Int16(POLLIN), revents: 0)]
             let meshFDs = mesh.fds
             for fd in meshFDs { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             for p in fast.values { fds.append(pollfd(fd: p.fd, events: Int16(POLLIN), revents: 0)) }
@@ -107,9 +115,11 @@ public final class Daemon {
             if fds[0].revents != 0 { onLinkEvents(links.drain()) }
             if fds[1].revents != 0 { for m in wake.drain() { onMessage(m) } }
             if fds[2].revents != 0 { onCheckResults(checks.take()) }
-            if fds[3..<(3 + meshFDs.count)].contains(where: { $0.revents != 0 }) { onMeshReadable() }
+            if fds[3].revents != 0 { onAutoAddDone() }
+            if fds[4..<(4 + meshFDs.count)].contains(where: { $0.revents != 0 }) { onMeshReadable() }
             tick()
         }
+        autoAddStop()
         releaseHolds(reason: "stopping")
         updateDNS(stopping: true)
         if backend == .linux {
@@ -126,6 +136,16 @@ public final class Daemon {
     // MARK: set-up and reload
 
     func setUp() throws(UplinkError) {
+        if backend == .mwan3 {
+            // what changed while no daemon ran (an interface marked by hand, a new mwan3 WAN)
+            do {
+                let o = try service.apply()
+                if !o.written.isEmpty { log("apply: wrote \(o.written.joined(separator: ", "))\(o.reload.map { "; \($0)" } ?? "")") }
+                configuration = try service.snapshot().configurationClosing()
+            } catch {
+                log("apply at start failed, going on with the configuration as it is: \(error.message)")
+            }
+        }
         if backend == .linux {
             let plan = LinuxPlan(configuration: configuration)
             for note in try kernel.ensure(plan) { log(note) }
@@ -340,6 +360,7 @@ public final class Daemon {
         if changed || now >= nextMwan3Check { enforceMwan3() }
         if now >= mesh.nextRefresh { mesh.refresh(settings: configuration.settings, paths: service.paths, state: state) }
         announceIfDue()
+        autoAddIfDue()
         let wall2 = Clock.now()
         for (k, o) in state.offers where o.isExpired(at: wall2) {
             state.offers[k] = nil

@@ -40,11 +40,12 @@ extension UplinkService {
                     specs.append(PathSpec(key: f.key(kind: .wan, name: name), kind: .wan, name: name, device: dev, family: f))
                 }
             }
-            for u in cfg.uplinks where u.enabled && cfg.settings.enabled && (f == .ipv4 || u.addresses.contains(where: { f.contains($0.address) })) {
+            // an adopted interface is used for IPv4 only (its addresses stay the administrator's)
+            for u in cfg.uplinks where u.usable && cfg.settings.enabled && (f == .ipv4 || (!u.adopted && u.addresses.contains(where: { f.contains($0.address) }))) {
                 // with mwan3, an IPv6 side exists only where apply rendered its w6_ interface
                 if backend == .mwan3, f == .ipv6, !mwan3Interfaces.contains(InterfaceNaming.ipv6InterfaceName(interface: u.interface)) { continue }
                 specs.append(PathSpec(key: f.key(kind: .uplink, name: u.peer.rawValue), kind: .uplink, name: u.peer.rawValue,
-                                      device: u.interface, uplink: u, family: f))
+                                      device: u.device, uplink: u, family: f))
             }
         }
         return specs

@@ -16,7 +16,7 @@ extension UplinkService {
         let start = Clock.monotonic()
         let deadline = start + Self.testBudget
         func left(_ budget: Double) -> Double { max(0.05, min(budget, deadline - Clock.monotonic())) }
-        let dev = u.interface
+        let dev = u.device
         let kernel = LinuxKernel()
         var results: [LayerResult] = []
 
@@ -100,7 +100,7 @@ extension UplinkService {
                 Clock.sleep(0.2)
             } while Clock.monotonic() < until
             let age = peer?.handshakeAge(now: Clock.now())
-            let key = (u.localPublicKey ?? (try? Keys.publicKey(for: u.privateKey)))?.base64 ?? "?"
+            let key = u.ownPublicKey?.base64 ?? "?"
             let counters = "rx \(peer?.rxBytes ?? 0) B, tx \(peer?.txBytes ?? 0) B"
             tunnelAnswered = answer != nil || rxBack
             if tunnelAnswered {

@@ -28,6 +28,8 @@ public struct RuntimeState: Equatable, Sendable {
     public var meshSeen: [String: (peer: String, seq: UInt64)] = [:]
     /// This router's own offer as last announced.
     public var ownOffer: OwnOffer?
+    /// The daemon's automatic adds and removals (option auto_add): AutoAddRecord.
+    public var autoAdd = AutoAddRecord()
 
     public struct OwnOffer: Equatable, Sendable {
         public var available: Bool
@@ -43,7 +45,7 @@ public struct RuntimeState: Equatable, Sendable {
     public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
         a.updated == b.updated && a.activePath == b.activePath && a.activePath6 == b.activePath6 && a.failoverActive == b.failoverActive && a.paths == b.paths
             && a.offers == b.offers && a.counters == b.counters && a.lastReorder == b.lastReorder && a.latencyOrder == b.latencyOrder && a.daemonPID == b.daemonPID
-            && a.daemonUpdated == b.daemonUpdated && a.ownOffer == b.ownOffer
+            && a.daemonUpdated == b.daemonUpdated && a.ownOffer == b.ownOffer && a.autoAdd == b.autoAdd
             && a.meshSeen.count == b.meshSeen.count
             && a.meshSeen.allSatisfy { k, v in b.meshSeen[k].map { $0.peer == v.peer && $0.seq == v.seq } ?? false }
     }
@@ -83,6 +85,7 @@ public struct RuntimeState: Equatable, Sendable {
         } else {
             o.set("own_offer", .null)
         }
+        o.set("auto_add", autoAdd.json)
         return o.value
     }
 
@@ -156,6 +159,7 @@ public struct RuntimeState: Equatable, Sendable {
         if let own = v["own_offer"], let a = own["available"]?.boolValue {
             s.ownOffer = OwnOffer(available: a, consumers: Int(own["consumers"]?.intValue ?? 0), announced: own["announced"]?.doubleValue ?? 0)
         }
+        s.autoAdd = AutoAddRecord.decode(v["auto_add"])
         for (k, e) in v["paths"]?.objectPairs ?? [] {
             if let h = decodeHealth(e) { s.paths[k] = h } else { problems.append("path '\(k)' unreadable") }
         }

@@ -188,6 +188,8 @@ public struct UplinkConfiguration: Equatable, Sendable {
     public var uplinks: [UplinkConfig]
     public var offer: OfferConfig
     public var grants: [GrantConfig]
+    /// What resolving adopted interfaces had to say (`Adoption.resolve`); planned as warnings.
+    public var adoptionWarnings: [String] = []
 
     public init(settings: Settings, uplinks: [UplinkConfig], offer: OfferConfig? = nil, grants: [GrantConfig] = []) {
         self.settings = settings

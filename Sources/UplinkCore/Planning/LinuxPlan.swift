@@ -26,6 +26,9 @@ public struct LinuxPlan: Equatable, Sendable {
         public var ipv6StandbyMetric: Int { LinuxPlan.ipv6StandbyMetricBase + slot }
         /// Option ipv6 on and an IPv6 address: the uplink carries IPv6.
         public var carriesIPv6 = false
+        /// The administrator's device (an adopted uplink): never created, configured or
+        /// removed here; only routed through and masqueraded.
+        public var adopted = false
     }
 
     public static let ipv6StandbyMetricBase = 1_048_576
@@ -66,12 +69,12 @@ public struct LinuxPlan: Equatable, Sendable {
 
     public init(configuration cfg: UplinkConfiguration) {
         let s = cfg.settings
-        let active = s.enabled ? cfg.uplinks.filter(\.enabled) : []
+        let active = s.enabled ? cfg.uplinks.filter(\.usable) : []
         links = active.map { u in
-            Link(device: u.interface, peer: u.peer, privateKey: u.privateKey, peerKey: u.publicKey, endpoint: u.endpoint,
+            Link(device: u.device, peer: u.peer, privateKey: u.privateKey, peerKey: u.publicKey, endpoint: u.endpoint,
                  allowedIPs: s.ipv6 ? ["0.0.0.0/0", "::/0"] : ["0.0.0.0/0"], keepalive: s.keepalive,
                  addresses: u.addresses, mtu: u.mtu ?? s.mtu, slot: u.slot,
-                 carriesIPv6: s.ipv6 && u.addresses.contains { !$0.address.isV4 })
+                 carriesIPv6: s.ipv6 && !u.adopted && u.addresses.contains { !$0.address.isV4 }, adopted: u.adopted)
         }
         let o = cfg.offer
         if s.enabled && o.enabled, let key = o.privateKey {
@@ -94,6 +97,11 @@ public struct LinuxPlan: Equatable, Sendable {
             "\t\ttype nat hook postrouting priority srcnat; policy accept;",
             "\t\toifname \"\(Self.devicePrefix)*\" oifname != \"\(srv)\" masquerade",
         ]
+        let adopted = links.filter(\.adopted).map { "\"\($0.device)\"" }
+        if !adopted.isEmpty {
+            // adopted interfaces: the provider routes only the tunnel's own address
+            lines.append("\t\toifname { \(adopted.joined(separator: ", ")) } masquerade")
+        }
         if server != nil {
             // consumers leave through this router's WAN with its address
             lines.append("\t\tiifname \"\(srv)\" oifname != \"\(Self.devicePrefix)*\" masquerade")

@@ -38,9 +38,19 @@ public struct PolicyMembership: Equatable, Sendable {
     public var members: [String]
 }
 
+/// The marker options of an adopted interface: the edit we make inside a user's interface.
+public struct InterfaceMarker: Equatable, Sendable {
+    public var interface: String
+    public var peer: String
+}
+
 /// Everything we want in one shared package.
 public struct PackagePlan: Equatable, Sendable {
     public var sections: [DesiredSection] = []
+    /// Adopted interfaces (network): each carries `secubox_uplink '1'` and its peer id.
+    public var markers: [InterfaceMarker] = []
+    /// Interfaces handed back (`remove` of an adopted uplink): their marker options go.
+    public var unmarked: [String] = []
     /// Our members per user policy: one policy for both families (the stock config), or the
     /// IPv4 default rule's policy and the IPv6 default rule's policy when they differ.
     public var memberships: [PolicyMembership] = []

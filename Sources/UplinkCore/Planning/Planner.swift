@@ -58,12 +58,12 @@ public enum Planner {
         let cfg = input.configuration
         let settings = cfg.settings
         var plan = Plan()
-        let active = settings.enabled ? cfg.uplinks.filter(\.enabled) : []
+        let active = settings.enabled ? cfg.uplinks.filter(\.usable) : []
         let withIPv6 = Set(active.filter { hasIPv6Side($0, settings: settings) }.map(\.peer))
 
-        // Names must not collide with the user's sections.
+        // Names must not collide with the user's sections (an adopted interface is the user's).
         for u in cfg.uplinks {
-            let names = [u.interface] + (hasIPv6Side(u, settings: settings) ? [InterfaceNaming.ipv6InterfaceName(interface: u.interface)] : [])
+            let names = (u.adopted ? [] : [u.interface]) + (hasIPv6Side(u, settings: settings) ? [InterfaceNaming.ipv6InterfaceName(interface: u.interface)] : [])
             for name in names {
                 if let s = input.network.section(named: name), !Ownership.isOwned(s) {
                     throw UplinkError(.configError, "/etc/config/network already has a section '\(name)' that wireguard-uplink does not manage")
@@ -98,7 +98,8 @@ public enum Planner {
             if context6 != nil { plan.tracking6 = tracking(.ipv6, settings: settings) }
             if plan.tracking == nil && !active.isEmpty { plan.warnings.append(untrackedWarning(.ipv4)) }
             if plan.tracking6 == nil && context6 != nil { plan.warnings.append(untrackedWarning(.ipv6)) }
-            for u in cfg.uplinks {
+            // (an adopted interface's own mwan3 sections are checked when it is resolved)
+            for u in cfg.uplinks where !u.adopted {
                 var names = [u.interface, InterfaceNaming.memberName(interface: u.interface), InterfaceNaming.endpointRuleName(interface: u.interface)]
                 if hasIPv6Side(u, settings: settings) {
                     let w6 = InterfaceNaming.ipv6InterfaceName(interface: u.interface)
@@ -124,8 +125,22 @@ public enum Planner {
             let metric = routeBase + u.slot
             let ipv6Side = withIPv6.contains(u.peer)
             var placement = UplinkPlacement(peer: u.peer, interface: u.interface, routeMetric: metric, memberMetric: nil)
-            plan.network.sections += networkSections(u, metric: metric, settings: settings, ipv6Side: ipv6Side)
-            zoneNetworks.append(u.interface)
+            if u.adopted {
+                // the interface and its peer are the administrator's: only the markers are ours
+                if let fw = input.firewall, let zone = userZone(of: u.interface, firewall: fw) {
+                    if !["1", "true", "yes", "on"].contains(zone["masq"] ?? "0") {
+                        plan.warnings.append("uplink '\(u.peer)': interface '\(u.interface)' is in your firewall zone '\(zone["name"] ?? "?")', which does not masquerade; the provider routes only this router's tunnel address, so set option masq '1' on that zone")
+                    }
+                } else {
+                    zoneNetworks.append(u.interface)
+                }
+                if let warning = adoptedMetricWarning(u, network: input.network, wans: context4?.wanMembers.map(\.interface) ?? []) {
+                    plan.warnings.append(warning)
+                }
+            } else {
+                plan.network.sections += networkSections(u, metric: metric, settings: settings, ipv6Side: ipv6Side)
+                zoneNetworks.append(u.interface)
+            }
             if ipv6Side {
                 plan.network.sections.append(ipv6NetworkSection(u))
                 placement.ipv6Interface = InterfaceNaming.ipv6InterfaceName(interface: u.interface)
@@ -160,6 +175,11 @@ public enum Planner {
                 plan.warnings.append("uplink '\(u.peer)': endpoint \(u.endpoint.host) is not on a directly connected mesh network; make sure a route to it leads over the mesh, not a WAN or another uplink")
             }
             plan.uplinks.append(placement)
+        }
+        plan.network.markers = Adoption.markers(cfg, network: input.network)
+        plan.warnings += cfg.adoptionWarnings
+        for u in cfg.uplinks where u.enabled {
+            if let problem = u.problem { plan.warnings.append("uplink '\(u.peer)' is not used: \(problem)") }
         }
         if let ctx4 = context4 {
             var families = [(context: ctx4, members: members4)]

@@ -9,7 +9,8 @@ extension Planner {
     static func ipv6Addresses(_ u: UplinkConfig) -> [IPPrefix] { u.addresses.filter { !$0.address.isV4 } }
 
     static func hasIPv6Side(_ u: UplinkConfig, settings: Settings) -> Bool {
-        settings.ipv6 && !ipv6Addresses(u).isEmpty
+        // an adopted interface keeps its addresses where the administrator put them: IPv4 only
+        settings.ipv6 && !u.adopted && !ipv6Addresses(u).isEmpty
     }
 
     /// `w6_…`: a static alias (`@wu_…`, following the WireGuard interface's device while it is up).

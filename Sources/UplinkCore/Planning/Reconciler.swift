@@ -47,6 +47,7 @@ public enum Reconciler {
                 changes.addListValue(section: i, name: "use_member", value: m)
             }
         }
+        mark(&changes, markers: plan.markers, unmarked: plan.unmarked)
         for i in deleted.sorted() { changes.deleteSection(i) }
 
         for d in plan.sections {
@@ -73,5 +74,24 @@ public enum Reconciler {
         }
 
         return changes
+    }
+
+    /// Adopted interfaces: only their two marker options are ours to add or take back.
+    public static func mark(_ changes: inout UCIChangeSet, markers: [InterfaceMarker], unmarked: [String]) {
+        let pkg = changes.document.package
+        for m in markers {
+            guard let i = pkg.index(ofSectionNamed: m.interface), !Ownership.isOwned(pkg.sections[i]) else { continue }
+            let s = pkg.sections[i]
+            if !Adoption.isMarked(s) { changes.setOption(section: i, name: Adoption.markOption, value: "1") }
+            // an interface marked by hand without a peer id is that peer: nothing to add
+            if s[Adoption.peerOption] != m.peer && !(s[Adoption.peerOption] == nil && m.peer == m.interface) {
+                changes.setOption(section: i, name: Adoption.peerOption, value: m.peer)
+            }
+        }
+        for name in unmarked where !markers.contains(where: { $0.interface == name }) {
+            guard let i = pkg.index(ofSectionNamed: name), !Ownership.isOwned(pkg.sections[i]) else { continue }
+            changes.deleteOption(section: i, name: Adoption.markOption)
+            changes.deleteOption(section: i, name: Adoption.peerOption)
+        }
     }
 }

@@ -28,6 +28,11 @@ public struct LinuxKernel: Sendable {
         var notes: [String] = []
         let existing = try wireguardDevices()
         for link in plan.links {
+            if link.adopted {
+                // the administrator's device: its UDP keeps to the route it has now
+                try pinEndpoint(link)
+                continue
+            }
             if !existing.contains(link.device) {
                 notes.append(try create(link.device))
             }
@@ -187,6 +192,7 @@ public struct LinuxKernel: Sendable {
     /// Drops and re-adds the uplink's peer: the stale session goes, so the next packet
     /// handshakes at once (a provider that restarted its server forgot the old session).
     public func restartPeer(_ l: LinuxPlan.Link) throws(UplinkError) {
+        guard !l.adopted else { return }   // the administrator's peer is not ours to reset
         _ = try? Command.run("wg", ["set", l.device, "peer", l.peerKey.base64, "remove"])
         try configure(l)
     }

@@ -17,7 +17,7 @@ WGCTL=${WGCTL:-$REPO/.build-luci/debug/wgctl}
 PORT=${PORT:-18080}
 OUT=${OUT:-$APP/tests/screenshots}
 SCENARIOS=("$@")
-[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(failover failover@1800 error-config error-missing test readonly add add-offer add-error priority remove offer healthy)
+[ ${#SCENARIOS[@]} -gt 0 ] || SCENARIOS=(failover failover@1800 error-config error-missing test readonly add add-offer add-error priority remove offer healthy auto-add@1500)
 
 if [ ! -x "$WGCTL" ]; then
 	echo "no wgctl at $WGCTL; build it: (cd $REPO && swift build --scratch-path $REPO/.build-luci)" >&2

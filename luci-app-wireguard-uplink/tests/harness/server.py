@@ -126,6 +126,8 @@ SCENARIOS = {
     'offer':         {'root': 'two', 'health': 'healthy',
                       'drive': {'clickText': "Offer this router's WAN…", 'submit': 'Offer'}},
     'empty':         {'root': 'empty'},
+    # option auto_add: nodeB was added by the daemon, nodeC was removed by hand (auto_add_skip)
+    'auto-add':      {'root': 'two', 'health': 'failover', 'auto': True},
 }
 
 
@@ -171,8 +173,10 @@ class Backend:
                                 '--address', addr, '--priority', str(prio))
                     if r.returncode != 0:
                         raise RuntimeError('wgctl uplink add %s failed: %s' % (peer, r.stderr or r.stdout))
+            if sc.get('auto'):
+                self.make_automatic(root)
             if sc.get('health'):
-                self.write_state(root, sc['health'])
+                self.write_state(root, sc['health'], auto=bool(sc.get('auto')))
             if sc['root'] == 'broken':
                 # An unterminated quote: every call fails with code parse_error, as uci would.
                 with open(os.path.join(root, 'etc', 'config', 'wireguard-uplink'), 'a') as f:
@@ -180,11 +184,23 @@ class Backend:
             self.roots[name] = root
             return root
 
+    def make_automatic(self, root):
+        """auto_add on, nodeC on auto_add_skip, nodeB's section marked as the daemon's (option automatic)."""
+        conf = os.path.join(root, 'etc', 'config', 'wireguard-uplink')
+        with open(conf) as f:
+            text = f.read()
+        text = text.replace("\toption min_uplinks '2'\n",
+                            "\toption min_uplinks '2'\n\toption auto_add '1'\n\tlist auto_add_skip 'nodeC'\n", 1)
+        head = "config uplink '%s'\n" % self.interfaces(root)['nodeB']
+        text = text.replace(head, head + "\toption automatic '1'\n", 1)
+        with open(conf, 'w') as f:
+            f.write(text)
+
     def interfaces(self, root):
         r = self.wg(root, 'rpcd', 'call', 'uplink_list', stdin='{}')
         return {u['peer_id']: u['interface'] for u in json.loads(r.stdout).get('uplinks', [])}
 
-    def write_state(self, root, health):
+    def write_state(self, root, health, auto=False):
         """The runtime state file the daemon would write (schema wireguard-uplink/runtime v1)."""
         t = time.time()
         ifs = self.interfaces(root)
@@ -230,6 +246,17 @@ class Backend:
                  "active_path": active, "failover_active": failover, "paths": paths, "offers": offers,
                  "counters": {}, "last_reorder": None,
                  "daemon_pid": os.getpid()}  # a live process, so status says the daemon runs
+        if auto:
+            def action(age, kind, peer, reason, ok, error=None):
+                return {"time": t - age, "action": kind, "peer_id": peer, "reason": reason, "ok": ok, "error": error}
+            state["auto_add"] = {
+                "actions": [
+                    action(5400, "add", "nodeE", "0 of min_uplinks 2 healthy; best of 1 offer: nodeE (unmetered, 35 ms)", False,
+                           "nodeE did not answer the request within 5 s (its daemon refuses untrusted consumers, or is not running)"),
+                    action(4200, "remove", "nodeF", "its offer has been missing for 60 min (automatic uplinks go after 60 min)", True),
+                    action(900, "add", "nodeB", "1 of min_uplinks 2 healthy; best of 1 offer: nodeB (unmetered, 18 ms, 100 Mbit/s)", True),
+                ],
+                "last_add": t - 900, "failures": {}, "offer_missing_since": {}, "in_flight": None}
         os.makedirs(os.path.join(root, 'var', 'run'), exist_ok=True)
         with open(os.path.join(root, 'var', 'run', 'wireguard-uplinks.json'), 'w') as f:
             json.dump(state, f, indent=1)

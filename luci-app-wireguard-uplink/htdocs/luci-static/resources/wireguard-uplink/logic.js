@@ -185,7 +185,56 @@ function uplinkRow(u, now) {
 		detail: (typeof(u.detail) == 'string') ? u.detail : '',
 		carrying: carrying,
 		priority: isNum(u.priority) ? String(u.priority) : DASH,
-		active: u.active === true
+		active: u.active === true,
+		automatic: automaticBadge(u)
+	};
+}
+
+/* ---- automatic uplinks (option auto_add) ------------------------------- */
+
+/* Badge of an uplink the daemon added by itself to keep min_uplinks, or null. */
+function automaticBadge(u) {
+	if (!isObj(u) || u.automatic !== true)
+		return null;
+	return { label: _('Automatic'), cls: 'wu-badge wu-auto',
+		title: _('Added by the daemon to keep min_uplinks (option auto_add); it removes it again when its offer has been gone for an hour') };
+}
+
+/*
+ * uplink_status.auto_add for the page: a summary, its colour, why nothing is
+ * added, the skip list and the recent automatic actions, newest first.
+ * -> { reported, enabled, text, cls, waiting, next, skip: [peer], actions: [{ peer, label, cls, ok, reason, error, when }] }
+ */
+function autoAdd(status, now) {
+	var a = (isObj(status) && isObj(status.auto_add)) ? status.auto_add : null;
+	if (!a)
+		return { reported: false, enabled: false, text: _('The installed wireguard-uplink does not report automatic uplinks.'),
+			cls: 'wu-idle', waiting: '', next: '', skip: [], actions: [] };
+	var min = isNum(a.min_uplinks) ? a.min_uplinks : 0, have = isNum(a.healthy_uplinks) ? a.healthy_uplinks : 0;
+	var enabled = a.enabled === true;
+	var actions = (Array.isArray(a.actions) ? a.actions.filter(isObj) : []).slice(0, 10).map(function(x) {
+		var add = x.action !== 'remove', ok = x.ok === true;
+		return {
+			peer: str(x.peer_id) || '?',
+			label: add ? (ok ? _('Added') : _('Add failed')) : (ok ? _('Removed') : _('Removal failed')),
+			cls: ok ? (add ? 'wu-badge wu-up' : 'wu-badge wu-unknown') : 'wu-badge wu-down',
+			ok: ok,
+			reason: str(x.reason) || '',
+			error: str(x.error) || '',
+			when: formatRelativeTime(x.time, now)
+		};
+	});
+	return {
+		reported: true,
+		enabled: enabled,
+		text: enabled
+			? fmt(_('On: the daemon keeps %d healthy uplinks from trusted offers; %d count now.'), min, have)
+			: fmt(_('Off: min_uplinks (%d) is only watched. With option auto_add set to 1 the daemon adds the best trusted offers itself.'), min),
+		cls: !enabled ? 'wu-idle' : (have >= min ? 'wu-good' : 'wu-warn'),
+		waiting: enabled ? (str(a.waiting) || '') : '',
+		next: (enabled && isNum(a.next_add_in_s)) ? fmt(_('Next add possible in %s.'), formatDuration(a.next_add_in_s)) : '',
+		skip: Array.isArray(a.skip) ? a.skip.filter(function(p) { return !!str(p); }) : [],
+		actions: actions
 	};
 }
 
@@ -708,7 +757,9 @@ function validAddresses(s) {
 /*
  * Checks the add form. fromOffer: endpoint and key come from the offer and
  * are not asked for, and an empty address means "ask the provider for a grant
- * over the mesh" (zero-touch). -> { ok, errors: { field: sentence }, args } where args
+ * over the mesh" (zero-touch). With an existing interface (f.interface, not
+ * from an offer) that WireGuard interface is adopted: endpoint, key and address
+ * are neither needed nor sent. -> { ok, errors: { field: sentence }, args } where args
  * is what uplink_add receives (numbers as numbers, empty fields left out).
  */
 function validateAddForm(f, fromOffer) {
@@ -720,7 +771,16 @@ function validateAddForm(f, fromOffer) {
 	else
 		args.peer_id = peer;
 
-	if (!fromOffer) {
+	/* an existing WireGuard interface is adopted: its endpoint, keys and addresses are its own */
+	var iface = fromOffer ? '' : String(f.interface == null ? '' : f.interface).trim();
+	if (iface !== '') {
+		if (!/^[A-Za-z0-9_]{1,15}$/.test(iface))
+			errors.interface = _('Existing interface: the name of a WireGuard interface, at most 15 letters, digits or _');
+		else
+			args.interface = iface;
+	}
+
+	if (!fromOffer && iface === '') {
 		var ep = String(f.endpoint == null ? '' : f.endpoint).trim();
 		if (!validEndpoint(ep))
 			errors.endpoint = _('Endpoint: HOST:PORT, e.g. 169.254.42.2:51900 or [fe80::1]:51900');
@@ -734,7 +794,10 @@ function validateAddForm(f, fromOffer) {
 	}
 
 	var addr = String(f.address == null ? '' : f.address).trim();
-	if (fromOffer && addr === '') {
+	if (iface !== '') {
+		/* adopted: the interface has its address */
+	}
+	else if (fromOffer && addr === '') {
 		/* zero-touch: the provider grants the address */
 	}
 	else if (!validAddresses(addr))
@@ -828,6 +891,8 @@ return baseclass.extend({
 	stateBadge: stateBadge,
 	sortUplinks: sortUplinks,
 	uplinkRow: uplinkRow,
+	automaticBadge: automaticBadge,
+	autoAdd: autoAdd,
 	errorMessage: errorMessage,
 	ubusStatusMessage: ubusStatusMessage,
 	isFailure: isFailure,

@@ -24,8 +24,9 @@ var REFRESH_S = 5;
 
 var callStatus = rpc.declare({ object: OBJECT, method: 'uplink_status' });
 var callList = rpc.declare({ object: OBJECT, method: 'uplink_list' });
+/* `interface`: adopt an existing WireGuard interface instead (endpoint, key, address are its own). */
 var callAdd = rpc.declare({ object: OBJECT, method: 'uplink_add',
-	params: [ 'peer_id', 'endpoint', 'public_key', 'address', 'priority' ] });
+	params: [ 'peer_id', 'endpoint', 'public_key', 'address', 'priority', 'interface' ] });
 var callRemove = rpc.declare({ object: OBJECT, method: 'uplink_remove', params: [ 'peer_id' ] });
 /* `weight` is the priority (1-100, higher preferred): the backend's name for it. */
 var callSetPriority = rpc.declare({ object: OBJECT, method: 'uplink_set_priority', params: [ 'peer_id', 'weight' ] });
@@ -134,6 +135,7 @@ return view.extend({
 			controls: E('div', { 'class': 'wu-controls' }),
 			warnings: E('div', { 'class': 'wu-warnings' }),
 			uplinks: E('div', {}),
+			autoadd: E('div', {}),
 			wans: E('div', {}),
 			offers: E('div', {}),
 			own: E('div', {})
@@ -158,6 +160,12 @@ return view.extend({
 						'click': ui.createHandlerFn(this, 'handleAddManual')
 					}, _('Add uplink manually…'))
 				])
+			]),
+			E('div', { 'class': 'cbi-section wu-autoadd' }, [
+				E('h3', {}, _('Automatic uplinks')),
+				E('div', { 'class': 'cbi-section-descr' },
+					_('With option auto_add, the daemon keeps min_uplinks healthy uplinks: it adds the best trusted offer (at most one a minute, unmetered before metered, then latency and bandwidth), never one you removed by hand, and removes an automatic uplink whose offer has been gone for an hour.')),
+				n.autoadd
 			]),
 			E('div', { 'class': 'cbi-section' }, [
 				E('h3', {}, _('WAN links')),
@@ -218,6 +226,7 @@ return view.extend({
 			this.renderControls(status);
 			this.renderWarnings(status);
 			this.renderUplinks(status, list, t);
+			this.renderAutoAdd(status, t);
 			this.renderWans(status, t);
 			this.renderOffers(list);
 			this.renderOwnOffer(status);
@@ -308,7 +317,8 @@ return view.extend({
 					'click': ui.createHandlerFn(self, 'handleRemove', r.peer_id, r.interface, r.active)
 				}, _('Remove…')));
 			return E('tr', { 'class': 'tr' + (r.active ? ' wu-row-active' : '') }, [
-				cell(titles[0], [ E('strong', {}, r.peer_id), E('br'), E('small', { 'class': 'wu-muted' }, r.endpoint) ]),
+				cell(titles[0], [ E('strong', {}, r.peer_id), r.automatic ? ' ' : '', r.automatic ? badge(r.automatic) : '',
+					E('br'), E('small', { 'class': 'wu-muted' }, r.endpoint) ]),
 				cell(titles[1], E('code', {}, r.interface)),
 				cell(titles[2], [ badge(r.badge), r.detail ? E('div', { 'class': 'wu-detail' }, r.detail) : '' ]),
 				cell(titles[3], r.latency, 'wu-num'),
@@ -322,6 +332,32 @@ return view.extend({
 		dom.content(this.nodes.uplinks, table(titles, rows,
 			this.readonly ? _('No uplinks are configured.')
 				: _('No uplinks are configured. Add one from an offer below, or manually.')));
+	},
+
+	renderAutoAdd: function(status, t) {
+		if (!status) {
+			dom.content(this.nodes.autoadd, E('p', {}, E('em', {}, _('No data yet.'))));
+			return;
+		}
+		var a = logic.autoAdd(status, t);
+		var parts = [ E('p', { 'class': 'wu-autoadd-summary ' + a.cls }, a.text) ];
+		if (a.waiting)
+			parts.push(E('p', { 'class': 'wu-autoadd-waiting' }, [ E('strong', {}, _('Now: ')), a.waiting, a.next ? ' ' + a.next : '' ]));
+		if (a.skip.length)
+			parts.push(E('p', { 'class': 'wu-muted' }, logic.fmt(_('Never added again (removed by hand, list auto_add_skip): %s. Adding one by hand takes it off the list.'),
+				a.skip.join(', '))));
+		if (a.reported && (a.enabled || a.actions.length)) {
+			var titles = [ _('When'), _('Peer'), _('Action'), _('Why') ];
+			parts.push(table(titles, a.actions.map(function(x) {
+				return E('tr', { 'class': 'tr' + (x.ok ? '' : ' wu-row-failed') }, [
+					cell(titles[0], x.when),
+					cell(titles[1], E('strong', {}, x.peer)),
+					cell(titles[2], E('span', { 'class': x.cls }, x.label)),
+					cell(titles[3], [ x.reason, x.error ? E('br') : '', x.error ? E('small', { 'class': 'wu-muted' }, x.error) : '' ])
+				]);
+			}), _('No automatic adds or removals yet.')));
+		}
+		dom.content(this.nodes.autoadd, parts);
 	},
 
 	renderWans: function(status, t) {
@@ -458,8 +494,20 @@ return view.extend({
 			endpoint: E('input', { 'name': 'endpoint', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': '169.254.42.2:51900' }),
 			public_key: E('input', { 'name': 'public_key', 'type': 'text', 'class': 'cbi-input-text wu-mono', 'placeholder': _('provider\'s WireGuard public key') }),
 			address: E('input', { 'name': 'address', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': '10.200.1.2/32' }),
-			priority: E('input', { 'name': 'priority', 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'max': '100', 'value': '50' })
+			priority: E('input', { 'name': 'priority', 'type': 'number', 'class': 'cbi-input-text', 'min': '1', 'max': '100', 'value': '50' }),
+			interface: E('input', { 'name': 'interface', 'type': 'text', 'class': 'cbi-input-text', 'placeholder': 'wg_home' })
 		};
+		/* an existing interface brings its own endpoint, key and address */
+		var adoptOnly = [ inputs.endpoint, inputs.public_key, inputs.address ];
+		inputs.interface.addEventListener('input', function() {
+			var adopting = inputs.interface.value.trim() !== '';
+			adoptOnly.forEach(function(i) {
+				if (adopting)
+					i.setAttribute('disabled', 'disabled');
+				else
+					i.removeAttribute('disabled');
+			});
+		});
 		var errs = {};
 		Object.keys(inputs).forEach(function(k) { errs[k] = E('div', { 'class': 'wu-field-error' }); });
 		var formError = E('div', {});
@@ -470,6 +518,10 @@ return view.extend({
 			body.push(E('p', {}, logic.fmt(_('Offer from %s at %s: %s.'), r.peer_id, r.endpoint, r.capabilities)));
 		}
 		body.push(field(_('Peer id'), inputs.peer_id, fromOffer ? null : _('The provider\'s mesh id, e.g. sb-aa:bb:cc:dd:ee:ff'), errs.peer_id));
+		if (!fromOffer)
+			body.push(field(_('Existing interface'), inputs.interface,
+				_('Optional: the name of a WireGuard interface you already have to this provider. It is adopted as it is (its endpoint, keys and address stay yours), so the three fields below are not needed.'),
+				errs.interface));
 		if (!fromOffer) {
 			body.push(field(_('Endpoint'), inputs.endpoint, _('HOST:PORT of the provider\'s uplink server, reached over the mesh'), errs.endpoint));
 			body.push(field(_('Public key'), inputs.public_key, _('The provider\'s WireGuard public key'), errs.public_key));
@@ -485,14 +537,14 @@ return view.extend({
 				var v = logic.validateAddForm({
 					peer_id: inputs.peer_id.value, endpoint: inputs.endpoint.value,
 					public_key: inputs.public_key.value, address: inputs.address.value,
-					priority: inputs.priority.value
+					priority: inputs.priority.value, interface: inputs.interface.value
 				}, fromOffer);
 				Object.keys(errs).forEach(function(k) { dom.content(errs[k], text(v.errors[k] || '')); });
 				dom.content(formError, '');
 				if (!v.ok)
 					return;
 				var a = v.args;
-				return settle(callAdd(a.peer_id, a.endpoint, a.public_key, a.address, a.priority)).then(function(res) {
+				return settle(callAdd(a.peer_id, a.endpoint, a.public_key, a.address, a.priority, a.interface)).then(function(res) {
 					if (!res.ok) {
 						dom.content(formError, errorBox(res.message));
 						return;
