@@ -7,8 +7,10 @@ import UplinkSystem
 extension UplinkService {
     /// Resolves the adopted uplinks of `cfg` from /etc/config/network (or, on a plain Linux
     /// router, the kernel device) and takes in the interfaces marked by hand (`Adoption`).
-    func resolveAdoption(_ cfg: inout UplinkConfiguration, tx: ConfigTransaction) throws(UplinkError) -> Adoption.Resolution {
-        let backend = try BackendKind.choose(cfg.settings, mwan3Present: tx.exists("mwan3"))
+    func resolveAdoption(_ cfg: inout UplinkConfiguration, tx: ConfigTransaction) -> Adoption.Resolution {
+        // a bad backend option is the write's to refuse and status's to show, not a read's
+        let mwan3Present = tx.exists("mwan3")
+        let backend = (try? BackendKind.choose(cfg.settings, mwan3Present: mwan3Present)) ?? (mwan3Present ? .mwan3 : .linux)
         let r = Adoption.resolve(&cfg, network: tx.document("network")?.package, mwan3: backend == .mwan3 ? tx.documentOrEmpty("mwan3").package : nil,
                                  kernel: backend == .linux ? kernelView : { _ in nil })
         cfg.adoptionWarnings = r.warnings
@@ -33,7 +35,9 @@ extension UplinkService {
             throw UplinkError(.invalidArgument, "--interface takes the endpoint, key and addresses from the interface; leave out --endpoint, --public-key and --address")
         }
         if let other = edit.configuration.uplinks.first(where: { $0.interface == name || $0.device == name }) {
-            throw UplinkError(.exists, "interface '\(name)' is already uplink \(other.peer)")
+            let byHand = other.adopted && other.peer.rawValue == other.interface
+                ? " (marked by hand without \(Adoption.peerOption), so its peer id is the interface name; set option \(Adoption.peerOption) '\(req.peer)' on it instead)" : ""
+            throw UplinkError(.exists, "interface '\(name)' is already uplink \(other.peer)\(byHand)")
         }
         let network = tx.document("network")?.package
         let mwan3Config = try BackendKind.choose(edit.configuration.settings, mwan3Present: tx.exists("mwan3")) == .mwan3

@@ -21,7 +21,7 @@ extension UplinkService {
         let d = AutoAdd.decide(settings: s, uplinks: cfg.uplinks, health: health, offers: snap.state.offers, record: record, now: now)
         let running = snap.state.daemonPID.map { kill(pid_t($0), 0) == 0 } ?? false
         var waiting = d.explanation, why = d.reason.isEmpty ? d.explanation : d.reason
-        if let f = record.inFlight {
+        if let f = record.inFlight, running {
             waiting = "\(f.kind == .add ? "adding" : "removing") \(f.peer) now (\(f.reason))"
             why = waiting
         } else if s.enabled && s.autoAdd && !running {

@@ -53,10 +53,21 @@ extension UplinkService {
         }.1
     }
 
-    /// Records a grant for a consumer (the daemon calls this when a request is accepted).
-    func grant(consumer: PeerID, key: WireGuardKey, meshKey: WireGuardKey) throws(UplinkError) -> GrantConfig {
-        try write { (edit, _) throws(UplinkError) -> GrantConfig in
-            if let g = edit.configuration.grants.first(where: { $0.publicKey == key }) { return g }
+    /// Records a grant for a consumer (the daemon calls this when a request is accepted). A
+    /// consumer holds one grant: a new key from the same consumer and mesh peer replaces its
+    /// old one (the consumer removed that uplink while it could not reach us to revoke it), so
+    /// stale keys never fill the pool; the replaced key is returned for the server to drop.
+    func grant(consumer: PeerID, key: WireGuardKey, meshKey: WireGuardKey) throws(UplinkError) -> (GrantConfig, replaced: WireGuardKey?) {
+        try write { (edit, _) throws(UplinkError) -> (GrantConfig, replaced: WireGuardKey?) in
+            if let g = edit.configuration.grants.first(where: { $0.publicKey == key }) { return (g, nil) }
+            if let i = edit.configuration.grants.firstIndex(where: { $0.consumer == consumer && $0.meshKey == meshKey }) {
+                let old = edit.configuration.grants.remove(at: i)
+                let g = GrantConfig(consumer: consumer, publicKey: key, meshKey: meshKey, address: old.address)
+                if let s = edit.document.package.index(ofSectionNamed: old.sectionName) { edit.ours.deleteSection(s) }
+                edit.configuration.grants.append(g)
+                edit.ours.appendSection(g.section)
+                return (g, old.publicKey)
+            }
             let o = edit.configuration.offer
             guard edit.configuration.grants.count < o.maximumGrants else {
                 throw UplinkError(.unsupported, "already serving \(o.maximumGrants) consumers (option max_consumers)")
@@ -69,7 +80,7 @@ extension UplinkService {
             let g = GrantConfig(consumer: consumer, publicKey: key, meshKey: meshKey, address: addr)
             edit.configuration.grants.append(g)
             edit.ours.appendSection(g.section)
-            return g
+            return (g, nil)
         }.0
     }
 

@@ -49,6 +49,12 @@ extension UplinkService {
                 throw UplinkError(.exists, "peer \(req.peer) is already an uplink (remove it first, or change its priority)")
             }
             if let name = req.interface { return try adoptInterface(req, interface: name, edit: &edit, tx: tx) }
+            // an automatic add decided before its grant arrived: the administrator may have
+            // turned auto_add off or removed the peer by hand since
+            let s = edit.configuration.settings
+            if req.automatic && (!s.enabled || !s.autoAdd || s.autoAddSkip.contains(req.peer.rawValue)) {
+                throw UplinkError(.unsupported, "not added: auto_add is off now, or \(req.peer) was removed by hand (auto_add_skip)")
+            }
             var endpoint = req.endpoint
             var key = req.publicKey
             if endpoint == nil || key == nil {
@@ -94,6 +100,9 @@ extension UplinkService {
         let result = try write { (edit, _) throws(UplinkError) -> UplinkConfig in
             guard let i = edit.configuration.uplinks.firstIndex(where: { $0.peer == peer }) else {
                 throw UplinkError(.notFound, "peer \(peer) is not an uplink")
+            }
+            if !byHand && !edit.configuration.uplinks[i].automatic {
+                throw UplinkError(.unsupported, "\(peer) is no automatic uplink (added by hand since): the daemon leaves it")
             }
             let u = edit.configuration.uplinks.remove(at: i)
             if u.recorded {

@@ -35,7 +35,7 @@ public struct UplinkService: Sendable {
         defer { tx.finish() }
         let ourDoc = tx.documentOrEmpty(Settings.packageName)
         var cfg = try UplinkConfiguration(package: ourDoc.package, file: ourConfigPath)
-        let adoption = try resolveAdoption(&cfg, tx: tx)
+        let adoption = resolveAdoption(&cfg, tx: tx)
         var edit = Edit(configuration: cfg, ours: UCIChangeSet(ourDoc), document: ourDoc)
         // one un-marked by hand is dropped (those marked by hand are recorded after `body`)
         for u in adoption.unmarked {
@@ -155,7 +155,7 @@ public struct UplinkService: Sendable {
     func snapshot() throws(UplinkError) -> Snapshot {
         let tx = try ConfigTransaction(paths: paths, packages: Self.packages, write: false)
         var cfg = try UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package, file: ourConfigPath)
-        _ = try resolveAdoption(&cfg, tx: tx)
+        _ = resolveAdoption(&cfg, tx: tx)
         let (state, condition) = RuntimeStateStore(paths: paths).load()
         return Snapshot(configuration: cfg, tx: tx, state: state, stateCondition: condition)
     }

@@ -142,6 +142,7 @@ extension FixtureRoot {
         ("to_marta_fibre_1", "a Linux device name has at most 15 characters ('to_marta_fibre_1' has 16)"),
         ("to_marta_fibre", "mwan3 cannot use the name: mwan3 interface names have at most 13 characters"),
         ("wu_marta", "names starting with wu_ or w6_, and wu_server, are wireguard-uplink's own"),
+        ("uplink", "'uplink' names a section of wireguard-uplink's own configuration (offer, uplink)"),
     ])
     func nameRefusals(_ iface: String, _ message: String) throws {
         let (f, _) = try FixtureRoot.withFriendTunnel {
@@ -202,6 +203,33 @@ extension FixtureRoot {
         let o = try f.service.apply()
         #expect(o.plan.warnings.contains { $0.contains("uplink 'to_marta' is not used") && $0.contains("already has a section 'to_marta' of yours") })
         #expect(f.bytes("mwan3") == mwan3)
+    }
+
+    /// Marked by hand under one of our own section names: said, not recorded (the record
+    /// would make our file unloadable), and every write goes on.
+    @Test func handMarkedUnderOurOwnSectionNameIsNotRecorded() throws {
+        let (f, network) = try FixtureRoot.withFriendTunnel {
+            $0.replacing("to_marta", with: "offer").replacing("\toption metric '30'\n", with: "\toption metric '30'\n\toption secubox_uplink '1'\n")
+        }
+        let o = try f.service.apply()
+        #expect(o.adopted.isEmpty && o.written.isEmpty)
+        #expect(o.plan.warnings.contains { $0.contains("interface 'offer' is marked as an uplink, but its name is one of wireguard-uplink's own section names") })
+        _ = try f.service.add(Sample.request("nodeA"))
+        #expect(f.text("network").hasPrefix(String(decoding: network, as: UTF8.self)))
+    }
+
+    /// The administrator changes the peer id by hand: it is never written back; the uplink
+    /// is taken in again under the new id.
+    @Test func peerIDChangedByHandIsTheirs() throws {
+        let (f, _) = try FixtureRoot.withFriendTunnel()
+        _ = try adopt(f)
+        let changed = f.text("network").replacing("option secubox_peer_id 'marta'", with: "option secubox_peer_id 'marta-fibre'")
+        try Files.writeAtomically(f.config("network"), Array(changed.utf8))
+        let o = try f.service.apply()
+        #expect(o.released == ["to_marta"] && o.adopted == ["to_marta"])
+        #expect(f.text("network") == changed, "their secubox_peer_id is not rewritten")
+        #expect(try f.service.configurationNow().uplinks.map(\.peer.rawValue) == ["marta-fibre"])
+        #expect(try f.service.apply().written.isEmpty)
     }
 
     /// A priority set on an interface marked by hand before any apply recorded it.

@@ -36,10 +36,10 @@ import UplinkSystem
     @Test func statusShowsTheDaemonsAutomaticUplinksAndWhyItWaits() throws {
         let f = try FixtureRoot()
         _ = try f.service.add(Sample.request("nodeA"))
+        try Self.turnOn(f)
         var auto = Sample.request("nodeB", address: "10.200.2.2/32")
         auto.automatic = true
         _ = try f.service.add(auto)
-        try Self.turnOn(f)
         let now = Clock.now()
         try RuntimeStateStore(paths: f.paths).replace(try Self.state(daemon: getpid(), now: now))
 

@@ -131,6 +131,7 @@ import UCI
         // Linux backend: routed and masqueraded, never created or configured
         let linux = LinuxPlan(configuration: cfg)
         #expect(linux.links.map(\.device) == ["friend"] && linux.links[0].adopted && !linux.links[0].carriesIPv6)
-        #expect(linux.nftRuleset.contains("\t\toifname { \"friend\" } masquerade\n"))
+        #expect(linux.links[0].tunnelRoutes.map(\.description) == ["10.9.0.1/32"])
+        #expect(linux.nftRuleset.contains("\t\toifname \"friend\" ip daddr != { 10.9.0.1/32 } masquerade\n"))
     }
 }

@@ -154,15 +154,36 @@ import Testing
         #expect(Self.added(Self.decide(offers: [offers[0]], record: r, at: Self.now + 540)) == "B", "10 min after the failure")
     }
 
-    @Test func anAutomaticUplinkWhoseOfferIsGoneAnHourIsRemoved() {
+    @Test func aSurplusAutomaticUplinkWhoseOfferIsGoneAnHourIsRemoved() {
         var r = AutoAddRecord()
         r.offerMissingSince["B"] = Self.now - 3599
         let ups = [Self.uplink("A"), Self.uplink("B", automatic: true, slot: 2)]
         let health: [String: HealthState] = ["A": .up, "B": .up]
-        #expect(Self.decide(uplinks: ups, health: health, offers: [], record: r).action == nil, "59:59 is not an hour")
-        let d = Self.decide(uplinks: ups, health: health, offers: [], record: r, at: Self.now + 1)
+        let one = Self.settings(min: 1)
+        #expect(Self.decide(one, uplinks: ups, health: health, offers: [], record: r).action == nil, "59:59 is not an hour")
+        let d = Self.decide(one, uplinks: ups, health: health, offers: [], record: r, at: Self.now + 1)
         #expect(Self.removed(d) == "B")
         #expect(d.action?.reason.contains("missing for 60 min") == true)
+        // not surplus: min_uplinks 2 still needs B while it works; once it is down it goes
+        #expect(Self.decide(uplinks: ups, health: health, offers: [], record: r, at: Self.now + 1).action == nil)
+        #expect(Self.removed(Self.decide(uplinks: ups, health: ["A": .up, "B": .down], offers: [], record: r, at: Self.now + 1)) == "B")
+        // never in a daemon's first minutes (offers still arriving, a clock just set)
+        let early = AutoAdd.decide(settings: one, uplinks: ups, health: health, offers: [:], record: r, now: Self.now + 1, mayRemove: false)
+        #expect(early.action == nil)
+    }
+
+    @Test func aClockThatWentBackDoesNotPostponeTheHour() {
+        let ups = [Self.uplink("B", automatic: true)]
+        #expect(AutoAdd.offerMissingSince(uplinks: ups, offers: [:], previous: ["B": Self.now + 7200], now: Self.now) == ["B": Self.now])
+    }
+
+    @Test func anOfferFromARouterAlreadyUsedUnderAnotherIDIsNotAdded() {
+        var adopted = Self.uplink("to_marta")
+        adopted.adopted = true
+        adopted.endpoint = Endpoint(host: "169.254.9.2", port: 51821)
+        let d = Self.decide(uplinks: [adopted], health: ["to_marta": .up], offers: [Self.offer("marta")])
+        #expect(d.action == nil)
+        #expect(d.explanation.contains("marta is reached already: uplink to_marta has the same endpoint host"))
     }
 
     @Test func aManualUplinkIsNeverRemoved() {

@@ -51,11 +51,19 @@ src=$(last_source)
 [[ $(lab_path_name "$src") == A ]] || fail "UDP flow still arrives from $src, not via A"
 gap=$(gap_json | json_get '["max_gap_ms"]')
 stream_stop
-lab_exec c nft list table inet wireguard_uplink | grep -q 'oifname "wg-friend" masquerade' || fail "no masquerade out of wg-friend"
+# masqueraded out of wg-friend, except what the tunnel carried before (10.200.1.1, site to site)
+nat=$(lab_exec c nft list table inet wireguard_uplink)
+grep -Eq 'oifname "wg-friend" ip daddr != (\{ )?10\.200\.1\.1( \})? masquerade' <<<"$nat" \
+  || fail "no masquerade out of wg-friend (sparing its own routes): $(grep wg-friend <<<"$nat")"
 lab_wan_silent_restore c
 lab_wait_client_path C-WAN 20 >/dev/null || fail "no failback to C's WAN"
 
+pins=$(lab_exec c ip route show table main proto 87)
+grep -q '^169.254.10.2 ' <<<"$pins" || fail "the adopted tunnel's endpoint is not pinned: $pins"
 lab_wgctl uplink remove friend >/dev/null || fail "remove failed"
+# the daemon reloads and lets the endpoint follow the routing again, before it stops
+lab_wait 10 sh -c "! ip netns exec ${LAB_PREFIX}-c ip route show table main proto 87 | grep -q '^169.254.10.2 '" \
+  || fail "the endpoint pin stayed after remove: $(lab_exec c ip route show table main proto 87)"
 lab_stop wgctl-daemon
 sleep 0.5
 lab_exec c ip link show wg-friend >/dev/null 2>&1 || fail "removing the uplink deleted the administrator's device"
@@ -63,5 +71,6 @@ lab_exec c ip link show wg-friend >/dev/null 2>&1 || fail "removing the uplink d
 $(device_shape)
 was
 $before"
-! lab_exec c ip route show table all proto 87 | grep -q . || fail "routes of ours left behind"
+left=$(lab_exec c ip route show table all proto 87)
+[[ -z $left ]] || fail "routes of ours left behind: $left"
 pass "adopted wg-friend carried the client after ${t} ms (longest UDP gap ${gap} ms); device untouched by adopt, daemon and remove; a device whose peer does not own 0.0.0.0/0 refused"

@@ -64,6 +64,8 @@ public final class Daemon {
     /// and the explanation last logged.
     let autoAddWorker: AutoAddWorker
     var nextAutoAdd = 0.0
+    /// When this daemon started (monotonic): AutoAdd removes nothing in its first minutes.
+    let startedAt = Clock.monotonic()
     var autoAddSaid: String?
 
     public init(service: UplinkService, mwan3: Mwan3Controlling? = nil, log: @escaping (String) -> Void) throws(UplinkError) {

@@ -30,7 +30,7 @@ extension Daemon {
         }
         guard record.inFlight == nil, !autoAddWorker.isRunning else { return }
         let decision = AutoAdd.decide(settings: configuration.settings, uplinks: configuration.uplinks, health: uplinkHealth,
-                                      offers: state.offers, record: record, now: now)
+                                      offers: state.offers, record: record, now: now, mayRemove: mono - startedAt >= AutoAdd.startGrace)
         if decision.explanation != autoAddSaid {
             // said when it changes; "auto_add is off" only if it was on before
             if configuration.settings.autoAdd || autoAddSaid != nil { log("auto_add: \(decision.explanation)") }
@@ -49,13 +49,14 @@ extension Daemon {
             kind = .remove
         }
         state.autoAdd.inFlight = AutoAddRecord.Action(time: now, kind: kind, peer: action.peer.rawValue, reason: action.reason, ok: false)
+        // saved first: the worker's add reads the offer from the runtime state on disk
+        saveState(force: true)
         if !autoAddWorker.start(job, service: service) {
             log("auto_add: cannot start a worker thread for \(kind.rawValue) \(action.peer); trying again later")
             state.autoAdd.inFlight = nil
             nextAutoAdd = mono + 10
-            return
+            saveState(force: true)
         }
-        saveState(force: true)
     }
 
     /// The worker's outcome: recorded, logged, and a failed peer backs off.
@@ -98,6 +99,8 @@ extension Daemon {
             done.error = "interrupted: the daemon stopped while it ran"
             state.autoAdd.inFlight = nil
             state.autoAdd.record(done)
+            // an action that took the daemon down with it is not retried at once on every respawn
+            state.autoAdd.failures[a.peer] = Clock.now()
             log("auto_add: the \(a.kind.rawValue) of \(a.peer) was interrupted by a daemon stop; checking the configuration again")
         }
     }

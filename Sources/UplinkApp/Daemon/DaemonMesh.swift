@@ -153,7 +153,12 @@ extension Daemon {
         var grant = configuration.grants.first { $0.publicKey == r.publicKey }
         if grant == nil {
             do {
-                grant = try service.grant(consumer: r.header.peer, key: r.publicKey, meshKey: r.header.meshKey)
+                let (g, replaced) = try service.grant(consumer: r.header.peer, key: r.publicKey, meshKey: r.header.meshKey)
+                grant = g
+                if let old = replaced {
+                    kernel.deauthorize(server: OfferConfig.serverDevice, key: old)
+                    log("mesh: \(r.header.peer) asked with a new key; its old one is no longer authorised")
+                }
             } catch {
                 log("mesh: cannot grant \(r.header.peer): \(error.message)")
                 state.counters["mesh_request_failed", default: 0] += 1

@@ -20,7 +20,8 @@ extension Daemon {
         for spec in specs where spec.kind == .uplink && spec.family == .ipv4 {
             guard let t = trackers[spec.key] else { continue }
             if t.health.state == .up || t.health.state == .degraded { sessionRenewals[spec.key] = nil }
-            guard t.health.state == .down, let u = spec.uplink, LinkMonitor.exists(spec.device) else { continue }
+            // an adopted tunnel's session is the administrator's: never reset (restartPeer would not)
+            guard t.health.state == .down, let u = spec.uplink, !u.adopted, LinkMonitor.exists(spec.device) else { continue }
             let last = sessionRenewals[spec.key]
             if let last, now - last.at < Self.renewalSpacing(after: last.count) { continue }
             if plan == nil { plan = LinuxPlan(configuration: configuration) }

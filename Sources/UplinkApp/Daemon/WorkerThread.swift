@@ -80,7 +80,12 @@ final class WorkerThread<Result: Sendable>: @unchecked Sendable {
 /// Runs `body` on a new detached thread; false if none could be made.
 private func spawnDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool {
     let ctx = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    // musl's pthread_t is an opaque pointer (no initialiser), glibc's an integer
+    #if canImport(Musl)
+    var tid: pthread_t? = nil
+    #else
     var tid = pthread_t()
+    #endif
     let rc = pthread_create(&tid, nil, { arg in
         Unmanaged<ThreadBody>.fromOpaque(arg!).takeRetainedValue().body()
         return nil
@@ -89,7 +94,11 @@ private func spawnDetachedThread(_ body: @escaping @Sendable () -> Void) -> Bool
         Unmanaged<ThreadBody>.fromOpaque(ctx).release()
         return false
     }
+    #if canImport(Musl)
+    pthread_detach(tid!)
+    #else
     pthread_detach(tid)
+    #endif
     return true
 }
 

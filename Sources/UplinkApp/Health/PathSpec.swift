@@ -31,7 +31,7 @@ extension UplinkService {
             if backend == .linux {
                 // wan_device, else the devices of the family's main-table default routes (an
                 // IPv6 WAN may be another device, e.g. a 6in4 tunnel), each with its gateway
-                for w in LinuxKernel().wans(configured: cfg.settings.wanDevices, family: f) {
+                for w in LinuxKernel().wans(configured: cfg.settings.wanDevices, family: f, uplinks: Set(cfg.uplinks.filter(\.adopted).map(\.device))) {
                     specs.append(PathSpec(key: f.key(kind: .wan, name: w.device), kind: .wan, name: w.device, device: w.device,
                                           gateway: w.gateway, family: f))
                 }

@@ -43,6 +43,9 @@ public struct UplinkConfig: Equatable, Sendable {
     /// False for an interface marked by hand that our file does not list yet (the next write
     /// records it). Never stored.
     public var recorded = true
+    /// An adopted tunnel's other IPv4 routes (its provider peer's allowed IPs but 0.0.0.0/0):
+    /// site-to-site traffic to them keeps its source. Never stored.
+    public var tunnelRoutes: [IPPrefix] = []
 
     /// The Linux device carrying the uplink: netifd names a WireGuard device after its interface.
     public var device: String { deviceName ?? interface }

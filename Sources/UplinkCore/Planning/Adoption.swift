@@ -8,6 +8,9 @@ import UCI
 public enum Adoption {
     public static let markOption = "secubox_uplink"
     public static let peerOption = "secubox_peer_id"
+    /// Names of our own configuration's other sections: an uplink recorded under one of them
+    /// would make /etc/config/wireguard-uplink unloadable.
+    public static let reservedNames: Set<String> = [Settings.sectionName, OfferConfig.sectionName]
 
     public static func isMarked(_ s: UCISection) -> Bool {
         ["1", "true", "yes", "on"].contains(s[markOption] ?? "")
@@ -34,6 +37,9 @@ public enum Adoption {
         }
         if name.hasPrefix(InterfaceNaming.prefix) || name.hasPrefix(InterfaceNaming.ipv6Prefix) || name == OfferConfig.serverDevice {
             throw refuse("names starting with \(InterfaceNaming.prefix) or \(InterfaceNaming.ipv6Prefix), and \(OfferConfig.serverDevice), are wireguard-uplink's own; rename the interface")
+        }
+        if reservedNames.contains(name) {
+            throw refuse("'\(name)' names a section of wireguard-uplink's own configuration (\(reservedNames.sorted().joined(separator: ", "))); rename the interface")
         }
         if let proto = view.proto, proto != "wireguard" {
             throw refuse("it is not a WireGuard interface (proto '\(proto)')")
@@ -91,6 +97,7 @@ public enum Adoption {
             if let k = view.privateKey { u.privateKey = k }
             if let k = view.publicKey { u.localPublicKey = k }
             u.addresses = view.addresses
+            u.tunnelRoutes = owner.allowedIPs.compactMap { IPPrefix($0) }.filter { $0.address.isV4 && $0.length > 0 }
             if u.mtu == nil { u.mtu = view.mtu }
             u.problem = nil
         } catch {
@@ -125,7 +132,9 @@ public enum Adoption {
         for var u in cfg.uplinks {
             guard u.adopted else { kept.append(u); continue }
             if let network, let s = network.section(named: u.interface), s.type == "interface", !Ownership.isOwned(s) {
-                if !isMarked(s) {
+                // un-marked by hand, or its peer id changed by hand: our record goes (a new
+                // peer id is taken in again below); the administrator's options are never rewritten
+                if !isMarked(s) || (s[peerOption].flatMap { $0.isEmpty ? nil : $0 } ?? u.interface) != u.peer.rawValue {
                     r.unmarked.append(u)
                     continue
                 }
@@ -146,8 +155,8 @@ public enum Adoption {
                 r.warnings.append("interface '\(name)' is marked as an uplink to \(peer), which is already uplink '\(other.interface)'; give it another \(peerOption)")
                 continue
             }
-            guard InterfaceNaming.isValidMwan3Name(name) else {
-                r.warnings.append("interface '\(name)' is marked as an uplink, but its name is longer than 15 characters; rename it")
+            guard InterfaceNaming.isValidMwan3Name(name), !reservedNames.contains(name) else {
+                r.warnings.append("interface '\(name)' is marked as an uplink, but its name is \(reservedNames.contains(name) ? "one of wireguard-uplink's own section names" : "longer than 15 characters"); rename it")
                 continue
             }
             var u = UplinkConfig(peer: peer, interface: name, endpoint: Endpoint(host: "", port: 0), publicKey: UplinkConfig.unknownKey,

@@ -11,6 +11,9 @@ public enum AutoAdd {
     public static let retryAfterFailure = 600.0
     /// An automatic uplink whose offer is missing this long is removed.
     public static let offerMissingLimit = 3600.0
+    /// No removal in a daemon's first minutes: offers need a few announcements to arrive, and
+    /// a router without a real-time clock may only now have jumped to the right time.
+    public static let startGrace = 300.0
 
     public enum Action: Equatable, Sendable {
         case add(PeerID, reason: String)
@@ -47,8 +50,9 @@ public enum AutoAdd {
 
     /// Decides the next automatic action. `health` maps an uplink's peer id to the state of its
     /// IPv4 path (absent: unknown, which counts: a just-added uplink is not doubled).
+    /// `mayRemove`: false during a daemon's `startGrace`.
     public static func decide(settings: Settings, uplinks: [UplinkConfig], health: [String: HealthState],
-                              offers: [String: Offer], record: AutoAddRecord, now: Double) -> Decision {
+                              offers: [String: Offer], record: AutoAddRecord, now: Double, mayRemove: Bool = true) -> Decision {
         let counted = count(uplinks: uplinks, health: health)
         var d = Decision(action: nil, counted: counted)
         guard settings.enabled else {
@@ -59,10 +63,13 @@ public enum AutoAdd {
             d.reason = "auto_add is off"
             return d
         }
-        // an automatic uplink whose offer has gone for an hour makes room (never a manual one)
-        for u in uplinks.sorted(by: { $0.peer < $1.peer }) where u.automatic {
+        // a surplus automatic uplink whose offer has gone for an hour makes room (never a manual
+        // one, never one min_uplinks still needs unless it is down)
+        for u in uplinks.sorted(by: { $0.peer < $1.peer }) where u.automatic && mayRemove {
             guard let since = record.offerMissingSince[u.peer.rawValue], now - since >= offerMissingLimit,
                   !backingOff(u.peer, record, now) else { continue }
+            let down = !u.usable || health[u.peer.rawValue] == .down
+            guard down || counted - 1 >= settings.minUplinks else { continue }
             let minutes = Int((now - since) / 60)
             d.action = .remove(u.peer, reason: "its offer has been missing for \(minutes) min (automatic uplinks go after \(Int(offerMissingLimit / 60)) min)")
             d.reason = "removing \(u.peer): its offer has been missing for \(minutes) min"
@@ -101,7 +108,10 @@ public enum AutoAdd {
         for key in offers.keys.sorted() {
             let o = offers[key]!
             if o.peer.rawValue == settings.nodeID || uplinks.contains(where: { $0.peer == o.peer }) || o.isExpired(at: now) { continue }
-            if settings.autoAddSkip.contains(o.peer.rawValue) {
+            if let same = uplinks.first(where: { !$0.endpoint.host.isEmpty && $0.endpoint.host == o.endpoint.host }) {
+                // the same router under another peer id (an adopted tunnel marked by hand)
+                excluded.append("\(o.peer) is reached already: uplink \(same.peer) has the same endpoint host")
+            } else if settings.autoAddSkip.contains(o.peer.rawValue) {
                 excluded.append("\(o.peer) was removed by hand: on auto_add_skip")
             } else if !o.trusted {
                 excluded.append("\(o.peer) is untrusted")
@@ -146,7 +156,8 @@ public enum AutoAdd {
         for u in uplinks where u.automatic {
             let k = u.peer.rawValue
             if let o = offers[k], !o.isExpired(at: now), !o.withdrawn { continue }
-            out[k] = previous[k] ?? now
+            // a clock that went back must not postpone the hour by the jump
+            out[k] = min(previous[k] ?? now, now)
         }
         return out
     }

@@ -29,6 +29,8 @@ public struct LinuxPlan: Equatable, Sendable {
         /// The administrator's device (an adopted uplink): never created, configured or
         /// removed here; only routed through and masqueraded.
         public var adopted = false
+        /// An adopted tunnel's own routes (site to site): not masqueraded.
+        public var tunnelRoutes: [IPPrefix] = []
     }
 
     public static let ipv6StandbyMetricBase = 1_048_576
@@ -74,7 +76,8 @@ public struct LinuxPlan: Equatable, Sendable {
             Link(device: u.device, peer: u.peer, privateKey: u.privateKey, peerKey: u.publicKey, endpoint: u.endpoint,
                  allowedIPs: s.ipv6 ? ["0.0.0.0/0", "::/0"] : ["0.0.0.0/0"], keepalive: s.keepalive,
                  addresses: u.addresses, mtu: u.mtu ?? s.mtu, slot: u.slot,
-                 carriesIPv6: s.ipv6 && !u.adopted && u.addresses.contains { !$0.address.isV4 }, adopted: u.adopted)
+                 carriesIPv6: s.ipv6 && !u.adopted && u.addresses.contains { !$0.address.isV4 }, adopted: u.adopted,
+                 tunnelRoutes: u.tunnelRoutes)
         }
         let o = cfg.offer
         if s.enabled && o.enabled, let key = o.privateKey {
@@ -97,10 +100,11 @@ public struct LinuxPlan: Equatable, Sendable {
             "\t\ttype nat hook postrouting priority srcnat; policy accept;",
             "\t\toifname \"\(Self.devicePrefix)*\" oifname != \"\(srv)\" masquerade",
         ]
-        let adopted = links.filter(\.adopted).map { "\"\($0.device)\"" }
-        if !adopted.isEmpty {
-            // adopted interfaces: the provider routes only the tunnel's own address
-            lines.append("\t\toifname { \(adopted.joined(separator: ", ")) } masquerade")
+        // an adopted tunnel: the provider routes only the tunnel's own address, except what the
+        // tunnel carried before adoption (site to site), which keeps its source
+        for l in links where l.adopted {
+            let keep = l.tunnelRoutes.isEmpty ? "" : " ip daddr != { \(l.tunnelRoutes.map(\.description).joined(separator: ", ")) }"
+            lines.append("\t\toifname \"\(l.device)\"\(keep) masquerade")
         }
         if server != nil {
             // consumers leave through this router's WAN with its address

@@ -47,6 +47,7 @@ public struct LinuxKernel: Sendable {
                 notes.append("enabled IPv4 forwarding")
             }
         }
+        unpinStale(keeping: plan)
         for dev in existing where dev.hasPrefix(LinuxPlan.devicePrefix) && !plan.links.contains(where: { $0.device == dev })
             && plan.server?.device != dev {
             _ = try? Command.run("ip", ["link", "del", "dev", dev])
@@ -198,20 +199,34 @@ public struct LinuxKernel: Sendable {
     }
 
     /// Pins the endpoint to the route it has now if that is not a default route (the mesh
-    /// underlay), so later routing changes cannot pull the uplink's UDP elsewhere.
+    /// underlay), so later routing changes cannot pull the uplink's UDP elsewhere. An adopted
+    /// tunnel's UDP carries no mark of ours, so while the default route goes through it, only
+    /// a pin keeps that UDP out of it: its endpoint is pinned even behind a default route.
     func pinEndpoint(_ l: LinuxPlan.Link) throws(UplinkError) {
         guard let ep = l.endpoint.address ?? Resolver.resolve(l.endpoint.host), ep.isV4 else { return }
         let r = try Command.run("ip", ["-j", "route", "get", ep.description, "mark", String(LinuxPlan.fwmark)])
         guard r.ok, let route = try? RouteInfo.parse(r.output).first, let dev = route.device,
-              !dev.hasPrefix(LinuxPlan.devicePrefix) else { return }
+              !dev.hasPrefix(LinuxPlan.devicePrefix), dev != l.device else { return }
         let shown = try Command.run("ip", ["-j", "route", "show", "match", ep.description, "table", "main"])
         let covering = (try? RouteInfo.parse(shown.output)) ?? []
         // directly connected or routed over the mesh: pin; only a default route: leave it
-        guard covering.contains(where: { !$0.isDefault }) else { return }
+        guard l.adopted || covering.contains(where: { !$0.isDefault }) else { return }
         var args = ["route", "replace", ep.description + "/32"]
         if let gw = route.gateway { args += ["via", gw] }
         args += ["dev", dev, "table", "main", "proto", String(LinuxPlan.routeProtocol)]
         try Command.check("ip", args)
+    }
+
+    /// Drops our endpoint pins (IPv4 `proto 87` host routes in main) of uplinks no longer
+    /// planned, so a removed uplink's endpoint follows the routing again before the daemon stops.
+    func unpinStale(keeping plan: LinuxPlan) {
+        let wanted = Set(plan.links.compactMap { ($0.endpoint.address ?? Resolver.resolve($0.endpoint.host))?.description })
+        guard let r = try? Command.run("ip", ["-j", "route", "show", "table", "main", "proto", String(LinuxPlan.routeProtocol)]), r.ok else { return }
+        for route in (try? RouteInfo.parse(r.output)) ?? [] where !route.isDefault {
+            let host = route.destination.hasSuffix("/32") ? String(route.destination.dropLast(3)) : route.destination
+            guard IPAddress(host)?.isV4 == true, !wanted.contains(host) else { continue }
+            _ = try? Command.run("ip", ["route", "del", host + "/32", "table", "main", "proto", String(LinuxPlan.routeProtocol)])
+        }
     }
 
     /// Adds whichever of our two rules is missing; refuses, in words, when a foreign rule
@@ -246,10 +261,14 @@ public struct LinuxKernel: Sendable {
     }
 
 
-    /// The WAN device (configured, or the main table's default route) and its gateway.
-    public func wans(configured: [String], family: AddressFamily = .ipv4) -> [(device: String, gateway: String?)] {
+    /// The WAN device (configured, or the main table's default route) and its gateway. An
+    /// uplink device (ours, or an adopted tunnel in `uplinks`) with a default route is no WAN.
+    public func wans(configured: [String], family: AddressFamily = .ipv4, uplinks: Set<String> = []) -> [(device: String, gateway: String?)] {
         let r = try? Command.run("ip", Self.ipArgs(family, ["-j", "route", "show", "default", "table", "main"]))
-        let routes = ((try? RouteInfo.parse(r?.output ?? "[]")) ?? []).filter { !($0.device ?? "").hasPrefix(LinuxPlan.devicePrefix) }
+        let routes = ((try? RouteInfo.parse(r?.output ?? "[]")) ?? []).filter {
+            let dev = $0.device ?? ""
+            return !dev.hasPrefix(LinuxPlan.devicePrefix) && !uplinks.contains(dev)
+        }
         let devices = configured.isEmpty ? routes.compactMap(\.device) : configured
         var seen = Set<String>()
         return devices.filter { seen.insert($0).inserted }.map { dev in (dev, routes.first { $0.device == dev }?.gateway) }
