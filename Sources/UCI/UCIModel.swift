@@ -60,6 +60,12 @@ public struct UCISection: Equatable, Hashable, Sendable {
         list(option).flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init) }
     }
 
+    /// A boolean option as OpenWrt's shell (`config_get_bool`) reads it: 1, on, true, yes, enabled.
+    public func isTrue(_ option: String) -> Bool {
+        guard let v = self[option] else { return false }
+        return ["1", "on", "true", "yes", "enabled"].contains(v.lowercased())
+    }
+
     public func has(_ option: String) -> Bool {
         options.contains(where: { $0.name == option })
     }

@@ -72,7 +72,7 @@ public struct WireGuardInterfaceView: Equatable, Sendable {
         var n = 0
         for p in network.sections where p.type == "wireguard_\(name)" {
             n += 1
-            if ["1", "true", "yes", "on"].contains(p["disabled"] ?? "") { continue }
+            if p.isTrue("disabled") { continue }
             var label = p.name.map { "'\($0)'" } ?? "#\(n)"
             if let d = p["description"], !d.isEmpty { label += " (\(d))" }
             var endpoint: Endpoint? = nil
@@ -82,7 +82,7 @@ public struct WireGuardInterfaceView: Equatable, Sendable {
             }
             peers.append(Peer(label: label, publicKey: p["public_key"].flatMap { try? WireGuardKey(base64: $0) }, endpoint: endpoint,
                               allowedIPs: p.words("allowed_ips"),
-                              routeAllowedIPs: ["1", "true", "yes", "on"].contains(p["route_allowed_ips"] ?? "0")))
+                              routeAllowedIPs: p.isTrue("route_allowed_ips")))
         }
         self.peers = peers
     }

@@ -13,7 +13,7 @@ public enum Adoption {
     public static let reservedNames: Set<String> = [Settings.sectionName, OfferConfig.sectionName]
 
     public static func isMarked(_ s: UCISection) -> Bool {
-        ["1", "true", "yes", "on"].contains(s[markOption] ?? "")
+        s.isTrue(markOption)
     }
 
     /// The user's interfaces marked as uplinks by hand or by `add --interface`:

@@ -128,7 +128,7 @@ public enum Planner {
             if u.adopted {
                 // the interface and its peer are the administrator's: only the markers are ours
                 if let fw = input.firewall, let zone = userZone(of: u.interface, firewall: fw) {
-                    if !["1", "true", "yes", "on"].contains(zone["masq"] ?? "0") {
+                    if !zone.isTrue("masq") {
                         plan.warnings.append("uplink '\(u.peer)': interface '\(u.interface)' is in your firewall zone '\(zone["name"] ?? "?")', which does not masquerade; the provider routes only this router's tunnel address, so set option masq '1' on that zone")
                     }
                 } else {
