@@ -62,7 +62,7 @@ extension UplinkService {
         do { plan = try currentPlan(snap) } catch { warnings.append(error.message) }
         warnings += plan?.warnings ?? []
         let usable = cfg.uplinks.filter { u in
-            u.enabled && [.up, .degraded].contains(snap.state.paths["uplink:\(u.peer.rawValue)"]?.state ?? .unknown)
+            u.usable && [.up, .degraded].contains(snap.state.paths["uplink:\(u.peer.rawValue)"]?.state ?? .unknown)
         }.count
         let autoAdd = autoAddStatus(snap, now: Clock.now())
         if s.enabled && s.autoFailover && snap.state.daemonPID != nil && usable < s.minUplinks {
