@@ -57,7 +57,7 @@ public enum Command {
         posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        let (pid, rc) = start(exe, args, &actions)
+        let (pid, rc) = start(exe, args, &actions, newGroup: true)
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         if rc != 0 {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
@@ -75,7 +75,8 @@ public enum Command {
             let remaining = deadline - Clock.monotonic()
             if remaining <= 0 {
                 result.timedOut = true
-                kill(pid, SIGKILL)
+                // the whole group: a shell script's children (mwan3's hotplug scripts) too
+                kill(-pid, SIGKILL)
                 break
             }
             var fds: [pollfd] = []
@@ -121,7 +122,9 @@ public enum Command {
     }
 
     /// Starts `program` with its output discarded and returns its pid without waiting; the
-    /// caller reaps it (waitpid). Nil when it is not installed or cannot start.
+    /// caller reaps it (waitpid). It leads a process group of its own (its pid), so a timeout
+    /// can end it with everything it started: `kill(-pid, SIGKILL)`. Nil when it is not
+    /// installed or cannot start.
     public static func spawn(_ program: String, _ args: [String]) -> pid_t? {
         guard let exe = find(program) else { return nil }
         var actions = posix_spawn_file_actions_t()
@@ -130,7 +133,7 @@ public enum Command {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let (pid, rc) = start(exe, args, &actions)
+        let (pid, rc) = start(exe, args, &actions, newGroup: true)
         return rc == 0 ? pid : nil
     }
 
@@ -154,10 +157,12 @@ public enum Command {
 
     /// Starts `exe` with `args` and the given file actions: the one place a child is made. It
     /// starts with no signal blocked and SIGPIPE at its default (we ignore it). Returns
-    /// posix_spawn's result (0 when started).
-    private static func start(_ exe: String, _ args: [String], _ actions: inout posix_spawn_file_actions_t) -> (pid: pid_t, rc: Int32) {
+    /// posix_spawn's result (0 when started). With `newGroup` the child leads a process group
+    /// of its own.
+    private static func start(_ exe: String, _ args: [String], _ actions: inout posix_spawn_file_actions_t,
+                              newGroup: Bool = false) -> (pid: pid_t, rc: Int32) {
         var attr = posix_spawnattr_t()
-        childSignals(&attr)
+        childSignals(&attr, newGroup: newGroup)
         defer { posix_spawnattr_destroy(&attr) }
         var cargs: [UnsafeMutablePointer<CChar>?] = ([exe] + args).map { strdup($0) }
         cargs.append(nil)
@@ -167,14 +172,15 @@ public enum Command {
         return (pid, rc)
     }
 
-    private static func childSignals(_ attr: inout posix_spawnattr_t) {
+    private static func childSignals(_ attr: inout posix_spawnattr_t, newGroup: Bool) {
         posix_spawnattr_init(&attr)
         var sigs = sigset_t()
         sigemptyset(&sigs)
         posix_spawnattr_setsigmask(&attr, &sigs)
         sigaddset(&sigs, SIGPIPE)
         posix_spawnattr_setsigdefault(&attr, &sigs)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        if newGroup { posix_spawnattr_setpgroup(&attr, 0) }
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (newGroup ? POSIX_SPAWN_SETPGROUP : 0)))
     }
 
     /// Runs and throws with the program's own words when it fails.

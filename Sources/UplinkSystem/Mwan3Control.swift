@@ -24,6 +24,20 @@ public protocol Mwan3Controlling: AnyObject {
     func saveHolds(_ held: Set<String>) throws(UplinkError)
     /// Whether mwan3 itself runs, as its init script judges it.
     func service() -> Mwan3Service
+    /// mwan3track's status of `iface` (/var/run/mwan3track/IFACE/STATUS: `online`, `offline`,
+    /// `connecting`, `disconnecting`, `disabled`), nil when it has none.
+    func trackStatus(_ iface: String) -> String?
+    /// The routing tables of a family that have a default route (mwan3's interface tables are
+    /// numbered by Mwan3Layout); nil when they cannot be read.
+    func tablesWithDefault(family: AddressFamily) -> Set<Int>?
+    /// Ends every running command with everything it started (its process group).
+    func killAll()
+}
+
+extension Mwan3Controlling {
+    public func trackStatus(_ iface: String) -> String? { nil }
+    public func tablesWithDefault(family: AddressFamily) -> Set<Int>? { nil }
+    public func killAll() {}
 }
 
 /// mwan3's init script calls the service running while `/var/run/mwan3` exists (created on
@@ -50,9 +64,29 @@ public final class Mwan3Control: Mwan3Controlling {
     public var holdsFile: String { paths.path("var/run/wireguard-uplink.mwan3-held") }
 
     public func interfaceState(_ iface: String) -> String? {
-        guard let b = try? Files.read(paths.path("var/run/mwan3/iface_state/\(iface)"), limit: 256) else { return nil }
+        readWord(paths.path("var/run/mwan3/iface_state/\(iface)"))
+    }
+
+    public func trackStatus(_ iface: String) -> String? {
+        readWord(paths.path("var/run/mwan3track/\(iface)/STATUS"))
+    }
+
+    func readWord(_ path: String) -> String? {
+        guard let b = try? Files.read(path, limit: 256) else { return nil }
         let s = String(decoding: b, as: UTF8.self).trimmingNewlines()
         return s.isEmpty ? nil : s
+    }
+
+    public func tablesWithDefault(family: AddressFamily) -> Set<Int>? {
+        guard let r = try? Command.run("ip", [family == .ipv4 ? "-4" : "-6", "-j", "route", "show", "default", "table", "all"], timeout: 3), r.ok,
+              let routes = try? JSON.parse(r.output), let list = routes.arrayValue else { return nil }
+        var out = Set<Int>()
+        for route in list {
+            // `ip -j` names the table by number, or by name for main/local/default
+            if let t = route["table"]?.stringValue, let n = Int(t) { out.insert(n) }
+            if let n = route["table"]?.intValue { out.insert(Int(n)) }
+        }
+        return out
     }
 
     public func service() -> Mwan3Service {
@@ -82,13 +116,18 @@ public final class Mwan3Control: Mwan3Controlling {
         var out: [(action: Mwan3Hold.Action, state: String?)] = []
         let now = Clock.monotonic()
         running.removeAll { r in
-            if now - r.started > Self.timeout { kill(r.pid, SIGKILL) }
+            // the group: mwan3 is a shell script whose hotplug children hold its lock
+            if now - r.started > Self.timeout { kill(-r.pid, SIGKILL) }
             var status: Int32 = 0
             guard waitpid(r.pid, &status, WNOHANG) == r.pid else { return false }
             out.append((r.action, interfaceState(r.action.interface)))
             return true
         }
         return out
+    }
+
+    public func killAll() {
+        for r in running { kill(-r.pid, SIGKILL) }
     }
 
     public func runAndWait(_ action: Mwan3Hold.Action) {

@@ -29,6 +29,7 @@ enum HealthCommands {
     static let release = CommandSpec(
         name: "release",
         abstract: "Hand back to mwan3 every interface the daemon holds out of use (the init script runs it on stop; refused while a daemon runs).",
+        options: [.value("wait", "SECONDS", "Wait up to SECONDS for a stopping daemon to be gone first (the init script waits 16; default 0).")],
         run: runRelease)
 
     static func runTest(_ p: ParsedCommand) throws {
@@ -113,7 +114,9 @@ enum HealthCommands {
     static func runRelease(_ p: ParsedCommand) throws {
         let common = Common(p)
         try failing(common) {
-            let released = try Mwan3Release.run(paths: common.paths)
+            let wait = try p.int("wait") ?? 0
+            guard (0...600).contains(wait) else { throw UsageError("--wait takes 0 to 600 seconds") }
+            let released = try Mwan3Release.run(paths: common.paths, wait: Double(wait))
             if common.json {
                 Output.json(.object([("released", .array(released.map { .string($0) }))]))
             } else if !released.isEmpty {

@@ -112,6 +112,11 @@ enum UplinkCommands {
             if let decided, decided != active { line += "  (mwan3 has not switched yet)" }
             line += held.isEmpty ? "   holding nothing out of mwan3" : "   holding out of mwan3: \(held.joined(separator: ", "))"
             lines.append(line)
+            let pending = (v["mwan3_pending"]?.arrayValue ?? []).compactMap(\.stringValue)
+            if !pending.isEmpty { lines.append("Handed back, not yet online in mwan3: \(pending.joined(separator: ", "))") }
+            for r in v["mwan3_repairs"]?.arrayValue ?? [] {
+                lines.append("mwan3 repaired \(Output.age(since: r["at"], now: now)) ago: \(Output.text(r["interface"])) (\(Output.text(r["problem"]))), \(Output.text(r["action"])) attempt \(Output.text(r["attempt"]))")
+            }
         }
         let d = v["detection"]
         let sw = v["backend"]?.stringValue == "mwan3" ? "mwan3 ifdown" : "route change"

@@ -8,26 +8,6 @@ import UplinkApp
 import UplinkCore
 import UplinkSystem
 
-/// Records the mwan3 commands instead of running them.
-final class RecordingMwan3: Mwan3Controlling {
-    let real: Mwan3Control
-    var commands: [String] = []
-    init(paths: Paths) { real = Mwan3Control(paths: paths) }
-    func interfaceState(_ iface: String) -> String? { real.interfaceState(iface) }
-    func start(_ action: Mwan3Hold.Action) -> Bool { runAndWait(action); return true }
-    func finished() -> [(action: Mwan3Hold.Action, state: String?)] { [] }
-    var inFlight: Set<String> { [] }
-    func runAndWait(_ action: Mwan3Hold.Action) {
-        switch action {
-        case .takeOut(let i): commands.append("ifdown \(i)")
-        case .putBack(let i): commands.append("ifup \(i)")
-        }
-    }
-    func loadHolds() -> Set<String> { real.loadHolds() }
-    func saveHolds(_ held: Set<String>) throws(UplinkError) { try real.saveHolds(held) }
-    func service() -> Mwan3Service { real.service() }
-}
-
 struct Mwan3ReleaseTests {
     @Test func holdsSurviveOnFileAndHostileLinesAreIgnored() throws {
         let fx = try FixtureRoot()
@@ -48,19 +28,55 @@ struct Mwan3ReleaseTests {
 
     @Test func releaseHandsEveryHoldBackWhenNoDaemonRuns() throws {
         let fx = try FixtureRoot()
-        let rec = RecordingMwan3(paths: fx.paths)
+        let rec = FakeMwan3(paths: fx.paths, up: ["wan", "wu_a"])
         try rec.saveHolds(["wan", "wu_a"])
         #expect(try Mwan3Release.run(paths: fx.paths, control: rec) == ["wan", "wu_a"])
-        #expect(rec.commands == ["ifup wan", "ifup wu_a"])
+        #expect(rec.commands.sorted() == ["ifup wan", "ifup wu_a"])
         #expect(rec.loadHolds().isEmpty)
         // nothing held: nothing run
         #expect(try Mwan3Release.run(paths: fx.paths, control: rec).isEmpty)
         #expect(rec.commands.count == 2)
     }
 
+    /// mwan3 ignores an ifup while netifd reports the interface down (and exits 0): the
+    /// release tries again, then says so and keeps the hold on file for the next release.
+    @Test func anIgnoredPutBackIsRetriedAndNeverForgotten() throws {
+        let fx = try FixtureRoot()
+        let m = FakeMwan3(paths: fx.paths, up: ["wan"])
+        m.ignoreIfup["wan"] = 1
+        try m.saveHolds(["wan", "wu_a"])
+        #expect(throws: UplinkError.self) { _ = try Mwan3Release.run(paths: fx.paths, control: m) }
+        #expect(m.commands.filter { $0 == "ifup wan" }.count == 2, "\(m.commands)")
+        #expect(m.commands.filter { $0 == "ifup wu_a" }.count == Mwan3Handback.attempts)
+        #expect(m.trackStatus("wan") == "online")
+        #expect(m.loadHolds() == ["wu_a"], "wu_a stays on file: netifd never reported it up")
+        // netifd brings it up: the next release takes it back
+        m.netifdUp.insert("wu_a")
+        #expect(try Mwan3Release.run(paths: fx.paths, control: m) == ["wu_a"])
+        #expect(m.loadHolds().isEmpty)
+    }
+
+    /// The init script's release runs while procd is still stopping the daemon: --wait waits
+    /// for the daemon's lock to be free instead of failing at once.
+    @Test func releaseWaitsForAStoppingDaemon() throws {
+        let fx = try FixtureRoot()
+        let m = FakeMwan3(paths: fx.paths, up: ["wan"])
+        try m.saveHolds(["wan"])
+        let lockPath = fx.paths.path("var/run/wireguard-uplink.daemon.lock")
+        // a child holds the lock for about a second (flock(1), as our FileLock is flock-based)
+        guard let pid = Command.spawn("/bin/sh", ["-c", "exec 9>'\(lockPath)'; flock 9; sleep 1.2"]) else { Issue.record("no sh"); return }
+        usleep(300_000)
+        #expect(throws: UplinkError.self) { _ = try Mwan3Release.run(paths: fx.paths, control: m) }
+        let t0 = Clock.monotonic()
+        #expect(try Mwan3Release.run(paths: fx.paths, control: m, wait: 5) == ["wan"])
+        #expect(Clock.monotonic() - t0 >= 0.5)
+        var st: Int32 = 0
+        waitpid(pid, &st, 0)
+    }
+
     @Test func releaseIsRefusedWhileADaemonOwnsTheHolds() throws {
         let fx = try FixtureRoot()
-        let rec = RecordingMwan3(paths: fx.paths)
+        let rec = FakeMwan3(paths: fx.paths, up: ["wan"])
         try rec.saveHolds(["wan"])
         let daemonLock = try FileLock.acquire(fx.paths.path("var/run/wireguard-uplink.daemon.lock"), timeout: 0.2)
         #expect(throws: UplinkError.self) { _ = try Mwan3Release.run(paths: fx.paths, control: rec) }

@@ -34,7 +34,10 @@ public final class Daemon {
     var state: RuntimeState
     let store: RuntimeStateStore
     let kernel = LinuxKernel()
-    let links: LinkMonitor
+    /// The monotonic clock the loop's decisions read (a test's may run ahead of the real one).
+    var clock: () -> Double = { Clock.monotonic() }
+    /// Links, devices and probe sockets (the kernel's, or a test's).
+    let senses: DaemonSenses
     let wake: WakeSocket
     let checks: BackgroundChecks
     var nextRound = 0.0
@@ -56,6 +59,18 @@ public final class Daemon {
     /// mwan3's default-routing mark on the fast probes, so a held WAN can still be probed.
     var mwan3Mark: UInt32?
     var nextMwan3Check = Double.infinity
+    /// Where each mwan3 interface's table is and which interfaces share a policy (mwan3 backend).
+    var mwan3Layout = Mwan3Layout()
+    /// mwan3 reconciliation (DaemonMwan3Reconcile): when to look next at tables, and the
+    /// attempts made per interface at a repair or a put-back.
+    var nextMwan3Reconcile = 0.0
+    var mwan3Attempts: [String: (count: Int, last: Double)] = [:]
+    /// WAN paths whose device or route went away, kept down until they return (DaemonDevices).
+    var vanished: [String: PathTracker] = [:]
+    /// Whether each online interface's mwan3 table had a default route at the last look.
+    var lastTableLook: [String: Bool] = [:]
+    /// Said once per interface and problem, until it goes away.
+    var mwan3ProblemSaid: [String: String] = [:]
     /// What keeps the backend from failing over (mwan3 stopped...), logged when it changes.
     var backendProblem: BackendProblem?
     /// Uplinks whose WireGuard session was renewed while down: when, and how often in a row.
@@ -68,7 +83,8 @@ public final class Daemon {
     let startedAt = Clock.monotonic()
     var autoAddSaid: String?
 
-    public init(service: UplinkService, mwan3: Mwan3Controlling? = nil, log: @escaping (String) -> Void) throws(UplinkError) {
+    public init(service: UplinkService, mwan3: Mwan3Controlling? = nil, senses: DaemonSenses? = nil,
+                log: @escaping (String) -> Void) throws(UplinkError) {
         self.service = service
         self.log = log
         self.mwan3 = mwan3 ?? Mwan3Control(paths: service.paths)
@@ -79,11 +95,12 @@ public final class Daemon {
         configuration = snap.configuration
         backend = try BackendKind.choose(configuration.settings, mwan3Present: snap.tx.exists("mwan3"))
         mwan3Mark = backend == .mwan3 ? Mwan3Context.defaultRoutingMark(snap.tx.document("mwan3")?.package) : nil
+        mwan3Layout = snap.tx.document("mwan3").map { Mwan3Layout(mwan3: $0.package) } ?? Mwan3Layout()
         snap.tx.finish()
         policy = HealthPolicy(settings: configuration.settings)
         store = RuntimeStateStore(paths: service.paths)
         state = store.load().state
-        links = try LinkMonitor()
+        if let senses { self.senses = senses } else { self.senses = try SystemSenses() }
         wake = try WakeSocket(listeningAt: service.paths.wakeSocket)
         checks = try BackgroundChecks()
         autoAddWorker = try AutoAddWorker()
@@ -101,12 +118,12 @@ public final class Daemon {
                 Signals.reload = 0
                 reload()
             }
-            let now = Clock.monotonic()
+            let now = clock()
             var timeout = min(nextRound, nextFullCheck, nextSave, nextMwan3Check) - now
             for p in fast.values { if let d = p.nextDeadline { timeout = min(timeout, d - now) } }
             timeout = min(timeout, mesh.nextRefresh - now, (mesh.repeats.first ?? .infinity) - now)
             if offering { timeout = min(timeout, mesh.nextAnnounce - now) }
-            var fds = [pollfd(fd: links.fd, events: Int16(POLLIN), revents: 0),
+            var fds = [pollfd(fd: senses.linkEventsFD, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: checks.readFD, events: Int16(POLLIN), revents: 0),
                        pollfd(fd: autoAddWorker.readFD, events: Int16(POLLIN), revents: 0)]
@@ -114,7 +131,7 @@ public final class Daemon {
             for fd in meshFDs { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
             for p in fast.values { fds.append(pollfd(fd: p.fd, events: Int16(POLLIN), revents: 0)) }
             _ = poll(&fds, nfds_t(fds.count), Int32(max(0, min(timeout, 5)) * 1000) + 1)
-            if fds[0].revents != 0 { onLinkEvents(links.drain()) }
+            if fds[0].revents != 0 { onLinkEvents(senses.drainLinkEvents()) }
             if fds[1].revents != 0 { for m in wake.drain() { onMessage(m) } }
             if fds[2].revents != 0 { onCheckResults(checks.take()) }
             if fds[3].revents != 0 { onAutoAddDone() }
@@ -159,11 +176,11 @@ public final class Daemon {
         // start on the WAN (or keep what the runtime state says is active, if it still exists)
         activeByFamily = [:]
         for f in families { switchTo(firstWAN(f), family: f, reason: "start") }
-        for spec in specs where spec.kind == .wan && !LinkMonitor.hasCarrier(spec.device) {
+        for spec in specs where spec.kind == .wan && !senses.hasCarrier(spec.device) {
             markDown(spec.key, reason: "no carrier")
         }
-        nextFullCheck = Clock.monotonic()
-        nextRound = Clock.monotonic()
+        nextFullCheck = clock()
+        nextRound = clock()
         checkBackend()
         if offering, configuration.settings.ipv6, !LinuxKernel.ipv6Forwarding() {
             log("note: option ipv6 is on but this router does not forward IPv6 (net.ipv6.conf.all.forwarding 0): the offer says no IPv6 and grants hold none; turn forwarding on (with accept_ra 2 on a WAN configured by router adverts)")
@@ -172,15 +189,24 @@ public final class Daemon {
         enforceMwan3()
     }
 
-    func rebuildPaths() {
-        specs = service.pathSpecs(configuration, backend: backend)
+    /// The paths as the configuration and the system are now (a WAN's device as netifd or the
+    /// main table names it now).
+    func currentSpecs() -> [PathSpec] {
+        service.pathSpecs(configuration, backend: backend, exists: { [senses] in senses.ifindex($0) != nil })
+    }
+
+    func rebuildPaths(_ fresh: [PathSpec]? = nil) {
+        let next = fresh ?? currentSpecs()
+        keepVanished(trackers, fresh: next)
+        specs = next
         var kept: [String: PathTracker] = [:]
         for spec in specs {
-            var t = trackers[spec.key] ?? state.paths[spec.key].map(PathTracker.init)
+            let returning = vanished.removeValue(forKey: spec.key)
+            var t = trackers[spec.key] ?? returning ?? state.paths[spec.key].map(PathTracker.init)
                 ?? PathTracker(PathHealth(kind: spec.kind, name: spec.name, device: spec.device, family: spec.family))
             t.health.device = spec.device
             t.health.family = spec.family
-            if trackers[spec.key] == nil {
+            if trackers[spec.key] == nil && returning == nil {
                 // health from a previous run is stale: start unknown, keep the figures; a path
                 // still held out of mwan3 was down when held: it must earn the full hysteresis
                 t.health.state = backend == .mwan3 && held.contains(mwan3Interface(spec)) ? .down : .unknown
@@ -190,7 +216,7 @@ public final class Daemon {
             kept[spec.key] = t
         }
         trackers = kept
-        for key in state.paths.keys where trackers[key] == nil { state.paths[key] = nil }
+        for key in state.paths.keys where trackers[key] == nil && vanished[key] == nil { state.paths[key] = nil }
         refreshFastSet()
         dirty = true
     }
@@ -206,9 +232,11 @@ public final class Daemon {
             configuration = snap.configuration
             backend = try BackendKind.choose(configuration.settings, mwan3Present: snap.tx.exists("mwan3"))
             mwan3Mark = backend == .mwan3 ? Mwan3Context.defaultRoutingMark(snap.tx.document("mwan3")?.package) : nil
+            mwan3Layout = snap.tx.document("mwan3").map { Mwan3Layout(mwan3: $0.package) } ?? Mwan3Layout()
             snap.tx.finish()
             policy = HealthPolicy(settings: configuration.settings)
             if backend != .mwan3 { releaseHolds(reason: "backend is \(backend.rawValue)") }
+            vanished = [:]
             if backend == .linux {
                 for note in try kernel.ensure(LinuxPlan(configuration: configuration)) { log(note) }
             }
@@ -225,7 +253,7 @@ public final class Daemon {
             reselect(reason: "configuration reloaded")
             updateDNS()
             for f in families where activeByFamily[f] == nil { switchTo(firstWAN(f), family: f, reason: "configuration reloaded") }
-            nextFullCheck = Clock.monotonic()
+            nextFullCheck = clock()
             announceIfDue(force: true)
             enforceMwan3()
             log("configuration reloaded: \(specs.count) paths")
@@ -236,13 +264,16 @@ public final class Daemon {
 
     // MARK: events
 
+    /// A link changed: a carrier lost takes a WAN down at once; a device that appeared, went or
+    /// was made again under its name re-reads the paths and re-binds their probes.
     func onLinkEvents(_ names: Set<String>) {
         for spec in specs where names.contains(spec.device) || names.isEmpty {
-            let carrier = LinkMonitor.hasCarrier(spec.device)
+            let carrier = senses.hasCarrier(spec.device)
             if spec.kind == .wan && !carrier, trackers[spec.key]?.health.state != .down {
-                markDown(spec.key, reason: "carrier lost on \(spec.device)")
+                markDown(spec.key, reason: senses.ifindex(spec.device) == nil ? "device \(spec.device) is gone" : "carrier lost on \(spec.device)")
             }
         }
+        followDevices(names)
     }
 
     /// `reload`, `check`, or a hotplug event `ACTION INTERFACE [DEVICE]`.
@@ -253,10 +284,11 @@ public final class Daemon {
         case "reload":
             reload()
         case "check":
-            nextFullCheck = Clock.monotonic()
+            nextFullCheck = clock()
         case "ifdown", "disconnected":
             guard parts.count >= 2 else { return }
             let iface = parts[1]
+            defer { if action == "ifdown" { refreshPaths(reason: "ifdown \(iface)") } }
             // the event names a netifd interface (wan, wan6) or a device both families share
             for spec in specs where spec.kind == .wan && (spec.name == iface || spec.device == iface) {
                 if backend == .mwan3, let addr = kernel.address(of: spec.device, family: spec.family) {
@@ -266,8 +298,10 @@ public final class Daemon {
                 markDown(spec.key, reason: "\(action) event for \(iface)")
             }
         case "ifup", "connected":
+            // a WAN's device may be new (a PPPoE session is a new pppoe-wan): read it again
+            if action == "ifup" { refreshPaths(reason: "ifup \(parts.dropFirst().joined(separator: " "))") }
             onLinkEvents([])
-            nextRound = Clock.monotonic()
+            nextRound = clock()
             // a netifd ifup (or an mwan3 restart) may have put a held interface back in use
             enforceMwan3()
         default:
@@ -326,7 +360,36 @@ public final class Daemon {
     // MARK: the loop's timers
 
     func tick() {
-        let now = Clock.monotonic()
+        let now = clock()
+        fastStep(now: now)
+        if now >= nextFullCheck {
+            checkBackend()
+            refreshPaths(reason: "periodic look")
+            let jobs = specs.map { ($0, fast[$0.key] == nil) }
+            if checks.start(jobs, settings: configuration.settings) {
+                nextFullCheck = now + policy.checkInterval
+            } else {
+                nextFullCheck = now + 1
+            }
+        }
+        if now >= mesh.nextRefresh { mesh.refresh(settings: configuration.settings, paths: service.paths, state: state) }
+        announceIfDue()
+        autoAddIfDue()
+        let wall2 = Clock.now()
+        for (k, o) in state.offers where o.isExpired(at: wall2) {
+            state.offers[k] = nil
+            dirty = true
+            if configuration.uplink(for: o.peer) != nil { reselect(reason: "offer from \(o.peer) expired") }
+        }
+        if now >= nextSave {
+            saveState(force: false)
+            nextSave = now + 5
+        }
+    }
+
+    /// The fast loop's part of a tick: the probes' outcomes become verdicts, the next round
+    /// goes out, a probe whose device went is re-bound, and mwan3 follows the verdicts.
+    func fastStep(now: Double) {
         var changed = false
         let wall = Clock.now()
         for (key, probe) in fast {
@@ -344,15 +407,7 @@ public final class Daemon {
             for p in fast.values { p.sendRound(now: now, timeout: policy.probeTimeout) }
             nextRound = now + policy.fastPeriod
         }
-        if now >= nextFullCheck {
-            checkBackend()
-            let jobs = specs.map { ($0, fast[$0.key] == nil) }
-            if checks.start(jobs, settings: configuration.settings) {
-                nextFullCheck = now + policy.checkInterval
-            } else {
-                nextFullCheck = now + 1
-            }
-        }
+        if fast.values.contains(where: \.deviceGone) { followDevices([]) }
         if changed {
             dirty = true
             reselect(reason: "health changed")
@@ -360,19 +415,6 @@ public final class Daemon {
             saveState(force: true)
         }
         if changed || now >= nextMwan3Check { enforceMwan3() }
-        if now >= mesh.nextRefresh { mesh.refresh(settings: configuration.settings, paths: service.paths, state: state) }
-        announceIfDue()
-        autoAddIfDue()
-        let wall2 = Clock.now()
-        for (k, o) in state.offers where o.isExpired(at: wall2) {
-            state.offers[k] = nil
-            dirty = true
-            if configuration.uplink(for: o.peer) != nil { reselect(reason: "offer from \(o.peer) expired") }
-        }
-        if now >= nextSave {
-            saveState(force: false)
-            nextSave = now + 5
-        }
     }
 
     // MARK: decisions
@@ -494,11 +536,20 @@ public final class Daemon {
         // a path held out of mwan3 is watched until it may go back
         if backend == .mwan3 { for s in specs where held.contains(mwan3Interface(s)) { wanted.insert(s.key) } }
         for key in fast.keys where !wanted.contains(key) { fast[key] = nil }
-        for key in wanted where fast[key] == nil {
-            guard let spec = specs.first(where: { $0.key == key }), LinkMonitor.exists(spec.device) else { continue }
+        for key in wanted {
+            guard let spec = specs.first(where: { $0.key == key }) else { continue }
+            let index = senses.ifindex(spec.device)
+            if let p = fast[key] {
+                // a probe follows its device: one bound to a device that is gone or was made
+                // again (another index), or to another device, is replaced
+                guard p.device != spec.device || p.boundIndex != index || p.deviceGone else { continue }
+                fast[key] = nil
+                log("\(key): probe re-bound (\(Self.describeRebind(p, spec: spec, index: index)))")
+            }
+            guard index != nil else { continue }
             do {
-                fast[key] = try FastProbe(key: key, device: spec.device, family: spec.family,
-                                          targets: configuration.settings.trackTargets(spec.family), mark: mwan3Mark)
+                let socket = try senses.openProbe(device: spec.device, family: spec.family, mark: mwan3Mark)
+                fast[key] = FastProbe(key: key, device: spec.device, socket: socket, targets: configuration.settings.trackTargets(spec.family))
             } catch {
                 log("cannot probe \(key): \(error.message)")
             }
@@ -509,6 +560,7 @@ public final class Daemon {
         guard force || dirty else { return }
         state.meshSeen = mesh.seen
         state.paths = [:]
+        for (k, t) in vanished { state.paths[k] = t.health }
         for (k, t) in trackers { state.paths[k] = t.health }
         state.updated = Clock.now()
         state.daemonUpdated = state.updated

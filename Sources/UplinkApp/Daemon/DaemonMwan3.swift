@@ -17,6 +17,8 @@ extension Daemon {
     /// The same command for the same interface is repeated at most this often (one mwan3
     /// ignores, e.g. on an interface it has disabled, must not loop).
     static let mwan3CommandSpacing = 2.0
+    /// The hand-back on stop ends within this (procd's term_timeout for the daemon is 15 s).
+    static let releaseBudget = 12.0
 
     /// The mwan3 interface of a path: a WAN's own (wan, wan6...), an uplink's device for its
     /// IPv4 side and its `w6_` interface for its IPv6 side.
@@ -38,15 +40,20 @@ extension Daemon {
             nextMwan3Check = .infinity
             return
         }
-        let now = Clock.monotonic()
+        let now = clock()
         for (action, st) in mwan3.finished() { onMwan3Finished(action, state: st) }
-        let paths = specs.compactMap { spec -> Mwan3Hold.Path? in
+        var paths = specs.compactMap { spec -> Mwan3Hold.Path? in
             guard let t = trackers[spec.key] else { return nil }
             let iface = mwan3Interface(spec)
             return Mwan3Hold.Path(interface: iface, state: t.health.state, mwan3State: mwan3.interfaceState(iface))
         }
+        // a WAN without a device for now (a PPPoE session down) is still a WAN: down, and a hold on it stays
+        for (_, t) in vanished where t.health.kind == .wan && !paths.contains(where: { $0.interface == t.health.name }) {
+            paths.append(Mwan3Hold.Path(interface: t.health.name, state: .down, mwan3State: mwan3.interfaceState(t.health.name)))
+        }
+        let online = Set(mwan3Layout.tableIDs.keys.filter { mwan3.interfaceState($0) == "online" })
         var retry = Double.infinity
-        for action in Mwan3Hold.decide(paths: paths, held: held, inFlight: mwan3.inFlight) {
+        for action in Mwan3Hold.decide(paths: paths, held: held, inFlight: mwan3.inFlight, peers: mwan3Layout.peers, online: online) {
             let iface = action.interface
             if let last = lastMwan3Command[iface], last.action == action, now - last.at < Self.mwan3CommandSpacing {
                 retry = min(retry, last.at + Self.mwan3CommandSpacing)
@@ -66,6 +73,7 @@ extension Daemon {
                     try? mwan3.saveHolds(held)
                     continue
                 }
+                state.mwan3.pending[iface] = nil
                 log("mwan3: ifdown \(iface) (the daemon finds it down)")
             case .putBack:
                 guard mwan3.start(action) else {
@@ -74,6 +82,9 @@ extension Daemon {
                 }
                 next.remove(iface)
                 try? mwan3.saveHolds(next)
+                // kept until mwan3 reports it online (reconcileMwan3), run again if ignored
+                state.mwan3.pending[iface] = Clock.now()
+                mwan3Attempts[iface] = (1, now)
                 log("mwan3: ifup \(iface) (\(paths.contains { $0.interface == iface } ? "healthy for \(policy.failbackSeconds) s" : "no longer a path the daemon watches"))")
             }
             held = next
@@ -81,7 +92,11 @@ extension Daemon {
             refreshFastSet()
             dirty = true
         }
-        nextMwan3Check = min(retry, held.isEmpty && mwan3.inFlight.isEmpty ? .infinity : now + Self.mwan3CheckPeriod)
+        retry = min(retry, reconcileMwan3(now: now))
+        // a dead path not yet taken out (mwan3's last online member) is looked at again soon too
+        let waiting = paths.contains { $0.state == .down && !held.contains($0.interface) }
+        let busy = !held.isEmpty || !mwan3.inFlight.isEmpty || !state.mwan3.pending.isEmpty || waiting
+        nextMwan3Check = min(retry, busy ? now + Self.mwan3CheckPeriod : .infinity)
     }
 
     func onMwan3Finished(_ action: Mwan3Hold.Action, state: String?) {
@@ -105,21 +120,19 @@ extension Daemon {
         }
     }
 
-    /// Hands every hold back to mwan3 (stop, backend change); waits for running commands first
-    /// so a late ifdown cannot undo the ifup.
+    /// Hands every hold (and every unconfirmed put-back) back to mwan3 (stop, backend change),
+    /// all at once and within procd's stop timeout (Mwan3Handback).
     func releaseHolds(reason: String) {
-        let deadline = Clock.monotonic() + Mwan3Control.timeout
-        while !mwan3.inFlight.isEmpty && Clock.monotonic() < deadline {
-            for (action, st) in mwan3.finished() { onMwan3Finished(action, state: st) }
-            usleep(50_000)
+        let all = held.union(state.mwan3.pending.keys)
+        guard !all.isEmpty || !mwan3.inFlight.isEmpty else { return }
+        let out = Mwan3Handback.run(all, control: mwan3, budget: Self.releaseBudget, log: log)
+        for iface in out.returned { log("mwan3: ifup \(iface) (\(reason): nothing stays out of mwan3 without the daemon)") }
+        if !out.remaining.isEmpty {
+            log("mwan3: \(out.remaining.joined(separator: ", ")) not taken back within \(Int(Self.releaseBudget)) s: left in the holds file for `wgctl uplink release`")
         }
-        guard !held.isEmpty else { return }
-        for iface in held.sorted() {
-            mwan3.runAndWait(.putBack(iface))
-            log("mwan3: ifup \(iface) (\(reason): nothing stays out of mwan3 without the daemon)")
-        }
-        held = []
-        do { try mwan3.saveHolds([]) } catch { log("mwan3: cannot clear the holds file: \(error.message)") }
+        held = Set(out.remaining)
+        state.mwan3.pending = [:]
+        dirty = true
     }
 }
 

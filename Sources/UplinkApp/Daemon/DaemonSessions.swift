@@ -21,7 +21,7 @@ extension Daemon {
             guard let t = trackers[spec.key] else { continue }
             if t.health.state == .up || t.health.state == .degraded { sessionRenewals[spec.key] = nil }
             // an adopted tunnel's session is the administrator's: never reset (restartPeer would not)
-            guard t.health.state == .down, let u = spec.uplink, !u.adopted, LinkMonitor.exists(spec.device) else { continue }
+            guard t.health.state == .down, let u = spec.uplink, !u.adopted, senses.ifindex(spec.device) != nil else { continue }
             let last = sessionRenewals[spec.key]
             if let last, now - last.at < Self.renewalSpacing(after: last.count) { continue }
             if plan == nil { plan = LinuxPlan(configuration: configuration) }

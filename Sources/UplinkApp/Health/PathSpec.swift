@@ -23,7 +23,8 @@ extension UplinkService {
     /// With `option ipv6 '1'` each path also has an IPv6 side, probed and chosen on its own:
     /// every WAN (on the Linux backend the same devices; with mwan3 the IPv6 WAN members, such
     /// as the stock `wan6`), and every uplink that has an IPv6 address.
-    func pathSpecs(_ cfg: UplinkConfiguration, backend: BackendKind) -> [PathSpec] {
+    /// `exists` says whether a device is there (the daemon's senses; the kernel by default).
+    func pathSpecs(_ cfg: UplinkConfiguration, backend: BackendKind, exists: (String) -> Bool = LinkMonitor.exists) -> [PathSpec] {
         var specs: [PathSpec] = []
         let families: [AddressFamily] = cfg.settings.ipv6 ? [.ipv4, .ipv6] : [.ipv4]
         let mwan3Interfaces = backend == .mwan3 && cfg.settings.ipv6 ? mwan3InterfaceNames() : []
@@ -36,7 +37,7 @@ extension UplinkService {
                                           gateway: w.gateway, family: f))
                 }
             } else {
-                for (name, dev) in mwan3WANDevices(family: f) {
+                for (name, dev) in mwan3WANDevices(family: f, exists: exists) {
                     specs.append(PathSpec(key: f.key(kind: .wan, name: name), kind: .wan, name: name, device: dev, family: f))
                 }
             }
@@ -51,6 +52,14 @@ extension UplinkService {
         return specs
     }
 
+    /// A WAN's device from netifd's `network.interface.X status`: its l3_device while it is up
+    /// (pppoe-wan for PPPoE, not the Ethernet device under it); none while it is down, so a
+    /// daemon started before the PPPoE session never probes the wrong device.
+    static func wanDevice(status v: JSONValue) -> String? {
+        guard v["up"]?.boolValue != false else { return nil }
+        return v["l3_device"]?.stringValue ?? v["device"]?.stringValue
+    }
+
     func mwan3InterfaceNames() -> Set<String> {
         guard let tx = try? ConfigTransaction(paths: paths, packages: ["mwan3"], write: false),
               let mwan3 = tx.document("mwan3")?.package else { return [] }
@@ -59,7 +68,7 @@ extension UplinkService {
 
     /// mwan3 WAN members of the uplinks' policy and their Linux devices (ubus network.interface;
     /// without ubus, e.g. in the lab, the interface's `device` in /etc/config/network, when it exists here).
-    func mwan3WANDevices(family: AddressFamily = .ipv4) -> [(String, String)] {
+    func mwan3WANDevices(family: AddressFamily = .ipv4, exists: (String) -> Bool = LinkMonitor.exists) -> [(String, String)] {
         guard let tx = try? ConfigTransaction(paths: paths, packages: ["wireguard-uplink", "mwan3", "network"], write: false),
               let mwan3 = tx.document("mwan3")?.package,
               let cfg = try? UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package),
@@ -68,10 +77,10 @@ extension UplinkService {
         let network = tx.document("network")?.package
         for m in ctx.wanMembers where m.enabled {
             if paths.isSystemRoot, let r = try? Command.run("ubus", ["call", "network.interface.\(m.interface)", "status"], timeout: 3),
-               r.ok, let v = try? JSON.parse(r.output), let dev = v["l3_device"]?.stringValue ?? v["device"]?.stringValue {
+               r.ok, let v = try? JSON.parse(r.output), let dev = Self.wanDevice(status: v) {
                 out.append((m.interface, dev))
             } else if !paths.isSystemRoot, let s = network?.section(named: m.interface), s.type == "interface",
-                      let dev = s["device"] ?? s["ifname"], LinkMonitor.exists(dev) {
+                      let dev = s["device"] ?? s["ifname"], exists(dev) {
                 out.append((m.interface, dev))
             }
         }

@@ -9,6 +9,9 @@
 /// - A held interface that is no longer a path (removed, disabled) goes back.
 /// - When no path is usable the daemon's own targets may be what failed: it holds nothing and
 ///   leaves the decision to mwan3's tracking.
+/// - mwan3's last online member of a policy is never taken out (the policy would turn
+///   `unreachable`): only while another interface of a policy it is in (`peers`,
+///   Mwan3Layout) is online in mwan3, e.g. until a new uplink's tracker has confirmed it.
 public enum Mwan3Hold {
     public struct Path: Equatable, Sendable {
         /// The mwan3 (netifd) interface name.
@@ -36,8 +39,13 @@ public enum Mwan3Hold {
     }
 
     /// The actions for this moment; interfaces with a command still running are left alone.
-    public static func decide(paths: [Path], held: Set<String>, inFlight: Set<String> = []) -> [Action] {
+    /// `peers` (Mwan3Layout.peers) and `online` (every interface mwan3 shows online; by default
+    /// those of `paths`) guard the last online member; with no peers known nothing is guarded.
+    public static func decide(paths: [Path], held: Set<String>, inFlight: Set<String> = [],
+                              peers: [String: Set<String>] = [:], online: Set<String>? = nil) -> [Action] {
         var out: [Action] = []
+        var online = online ?? Set(paths.filter { $0.mwan3State == "online" }.map(\.interface))
+        online.subtract(held)
         let known = Set(paths.map(\.interface))
         for iface in held.sorted() where !known.contains(iface) && !inFlight.contains(iface) {
             out.append(.putBack(iface))
@@ -51,7 +59,10 @@ public enum Mwan3Hold {
             }
             switch p.state {
             case .down:
-                if !isHeld || p.mwan3State == "online" { out.append(.takeOut(p.interface)) }
+                guard !isHeld || p.mwan3State == "online" else { break }
+                if let others = peers[p.interface], !others.isEmpty, others.isDisjoint(with: online) { break }
+                online.remove(p.interface)
+                out.append(.takeOut(p.interface))
             case .up, .degraded:
                 if isHeld { out.append(.putBack(p.interface)) }
             case .unknown:

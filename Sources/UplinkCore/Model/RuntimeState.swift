@@ -30,6 +30,8 @@ public struct RuntimeState: Equatable, Sendable {
     public var ownOffer: OwnOffer?
     /// The daemon's automatic adds and removals (option auto_add): AutoAddRecord.
     public var autoAdd = AutoAddRecord()
+    /// The daemon's repairs of mwan3's state and its unconfirmed put-backs (mwan3 backend).
+    public var mwan3 = Mwan3Record()
 
     public struct OwnOffer: Equatable, Sendable {
         public var available: Bool
@@ -45,7 +47,7 @@ public struct RuntimeState: Equatable, Sendable {
     public static func == (a: RuntimeState, b: RuntimeState) -> Bool {
         a.updated == b.updated && a.activePath == b.activePath && a.activePath6 == b.activePath6 && a.failoverActive == b.failoverActive && a.paths == b.paths
             && a.offers == b.offers && a.counters == b.counters && a.lastReorder == b.lastReorder && a.latencyOrder == b.latencyOrder && a.daemonPID == b.daemonPID
-            && a.daemonUpdated == b.daemonUpdated && a.ownOffer == b.ownOffer && a.autoAdd == b.autoAdd
+            && a.daemonUpdated == b.daemonUpdated && a.ownOffer == b.ownOffer && a.autoAdd == b.autoAdd && a.mwan3 == b.mwan3
             && a.meshSeen.count == b.meshSeen.count
             && a.meshSeen.allSatisfy { k, v in b.meshSeen[k].map { $0.peer == v.peer && $0.seq == v.seq } ?? false }
     }
@@ -86,6 +88,7 @@ public struct RuntimeState: Equatable, Sendable {
             o.set("own_offer", .null)
         }
         o.set("auto_add", autoAdd.json)
+        o.set("mwan3", mwan3.json)
         return o.value
     }
 
@@ -160,6 +163,7 @@ public struct RuntimeState: Equatable, Sendable {
             s.ownOffer = OwnOffer(available: a, consumers: Int(own["consumers"]?.intValue ?? 0), announced: own["announced"]?.doubleValue ?? 0)
         }
         s.autoAdd = AutoAddRecord.decode(v["auto_add"])
+        s.mwan3 = Mwan3Record.decode(v["mwan3"])
         for (k, e) in v["paths"]?.objectPairs ?? [] {
             if let h = decodeHealth(e) { s.paths[k] = h } else { problems.append("path '\(k)' unreadable") }
         }

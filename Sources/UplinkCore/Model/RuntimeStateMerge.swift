@@ -2,7 +2,7 @@
 /// state lock, starting from what is on disk now (RuntimeStateStore.update), and changes only
 /// what it owns:
 /// - the daemon owns path health, the active path, the mesh replay window, its own offer,
-///   the latency order, its automatic adds and removals (`auto_add`) and its pid; offers and counters it adds to what is there;
+///   the latency order, its automatic adds and removals (`auto_add`), its mwan3 repairs (`mwan3`) and its pid; offers and counters it adds to what is there;
 /// - commands prune paths and offers only while no daemon runs (with a daemon, they notify
 ///   it and it rewrites its part).
 extension RuntimeState {
@@ -18,6 +18,7 @@ extension RuntimeState {
         out.meshSeen = mine.meshSeen
         out.ownOffer = mine.ownOffer
         out.autoAdd = mine.autoAdd
+        out.mwan3 = mine.mwan3
         out.latencyOrder = mine.latencyOrder
         out.lastReorder = mine.lastReorder
         out.daemonPID = mine.daemonPID

@@ -15,8 +15,12 @@ public final class ICMPSocket {
     public let identifier: UInt16
     private let nonce: UInt64
     private var sent: [UInt16: (target: IPAddress, at: Double)] = [:]
-    /// The bound device's index: a link-local IPv6 target's scope.
+    /// The bound device's index (0 when unbound): a link-local IPv6 target's scope, and what a
+    /// recreated device no longer has (SO_BINDTODEVICE binds by index).
     private let scope: UInt32
+    public var boundIndex: UInt32 { scope }
+    /// errno of the last send the kernel refused (ENODEV: the bound device is gone).
+    public private(set) var lastSendError: Int32 = 0
 
     public struct Reply: Equatable, Sendable {
         public var source: IPAddress
@@ -24,6 +28,13 @@ public final class ICMPSocket {
         public var rttMs: Double
         /// An echo reply, or a router's error about the request (only with `ttl`).
         public var kind: ICMPMessage.Kind = .echoReply
+
+        public init(source: IPAddress, sequence: UInt16, rttMs: Double, kind: ICMPMessage.Kind = .echoReply) {
+            self.source = source
+            self.sequence = sequence
+            self.rttMs = rttMs
+            self.kind = kind
+        }
     }
 
     /// Errors from routers are read too (the socket was opened with a TTL).
@@ -113,7 +124,11 @@ public final class ICMPSocket {
                 p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(fd, pkt, pkt.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             } == pkt.count ? 1 : 0
         }
-        guard n == 1 else { return false }
+        guard n == 1 else {
+            lastSendError = errno
+            return false
+        }
+        lastSendError = 0
         sent[sequence] = (target, at)
         if sent.count > 1024 { sent = sent.filter { at - $0.value.at < 10 } }
         return true
