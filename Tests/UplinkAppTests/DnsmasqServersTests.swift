@@ -47,4 +47,30 @@ import UplinkSystem
         #expect(try d.update(DNSUpstreams.header) == [pid])
         #expect(hupsSeen(2))
     }
+
+    /// The servers-file shares a directory that may belong to the dnsmasq user: what stands at
+    /// its name is read only as a regular file (a FIFO would block the daemon, a symlink could
+    /// make root read or inherit another file), and is replaced by a plain 0644 file of ours.
+    @Test func whatStandsAtTheServersFileNameIsNotTrusted() throws {
+        let f = try FixtureRoot()
+        let d = DnsmasqServers(paths: Paths(root: f.root), processName: "no-such-process")
+        try Files.makeDirectories(d.pidDirectory)
+        let on = DNSUpstreams.header + "server=/#/10.200.1.1\n"
+        // a FIFO: not read (no block), replaced
+        #expect(mkfifo(d.file, 0o666) == 0)
+        #expect(d.current() == nil)
+        #expect(try d.update(on) == [])
+        #expect(d.current() == on)
+        // a symlink to a file, readable and setuid: neither read nor written through, nor copied
+        let target = f.root + "/elsewhere"
+        try Files.writeAtomically(target, Array("server=/#/6.6.6.6\n".utf8), newMode: 0o4777)
+        unlink(d.file)
+        #expect(symlink(target, d.file) == 0)
+        #expect(d.current() == nil, "not followed")
+        #expect(try d.update(on) == [])
+        #expect(d.current() == on)
+        #expect((try Files.read(target)).map { String(decoding: $0, as: UTF8.self) } == "server=/#/6.6.6.6\n", "the target is untouched")
+        var st = stat()
+        #expect(lstat(d.file, &st) == 0 && st.st_mode & S_IFMT == S_IFREG && st.st_mode & 0o7777 == 0o644)
+    }
 }
