@@ -48,6 +48,10 @@ import UCI
         let why = try #require(DNSUpstreams.readerProblem(dhcp: theirs, file: DNSUpstreams.path))
         #expect(why.contains("/etc/adblock.servers") && why.contains("uci set dhcp.@dnsmasq[0].serversfile="))
         #expect(DNSUpstreams.readerProblem(dhcp: try Self.dhcp("config dnsmasq\n\toption domain 'lan'\n"), file: DNSUpstreams.path) != nil)
+        // still the place older versions set (the first-boot script of this one moves it)
+        let old = try Self.dhcp("config dnsmasq\n\toption serversfile '\(DNSUpstreams.legacyPath)'\n")
+        let moved = try #require(DNSUpstreams.readerProblem(dhcp: old, file: DNSUpstreams.path))
+        #expect(moved.contains(DNSUpstreams.legacyPath) && moved.contains("jailed") && moved.contains("serversfile='\(DNSUpstreams.path)'"))
         #expect(DNSUpstreams.readerProblem(dhcp: nil, file: DNSUpstreams.path) == nil, "no dhcp config: not OpenWrt, nothing to say")
         #expect(DNSUpstreams.readerProblem(dhcp: try Self.dhcp("config dhcp 'lan'\n\toption interface 'lan'\n"), file: DNSUpstreams.path) == nil,
                 "no dnsmasq section: another resolver")

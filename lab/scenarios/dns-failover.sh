@@ -29,7 +29,7 @@ NFT
 mkdir -p "$root/var/run/dnsmasq"
 echo "nameserver 198.19.0.54" > "$st/c-resolv.isp"
 lab_spawn c dnsmasq dnsmasq --keep-in-foreground --no-hosts --user=root --listen-address=192.168.50.1 --bind-interfaces \
-  --resolv-file="$st/c-resolv.isp" --servers-file="$root/var/run/wireguard-uplink.dnsmasq-servers" \
+  --resolv-file="$st/c-resolv.isp" --servers-file="$root/var/run/dnsmasq/wireguard-uplink.servers" \
   --pid-file="$root/var/run/dnsmasq/dnsmasq.pid" --cache-size=0 --log-facility=- --log-queries
 lab_wait 5 test -s "$root/var/run/dnsmasq/dnsmasq.pid" || fail "dnsmasq did not start"
 echo "nameserver 192.168.50.1" > "/etc/netns/$(lab_ns client)/resolv.conf"
@@ -58,7 +58,7 @@ lab_wait_client_path A 10 >/dev/null || fail "no failover to A"
 read -r who ms <<<"$(resolve during.lab.test)"
 [[ $who == 198.19.0.1 ]] || fail "failed over, the client's lookup gave '$who $ms', not the uplink's DNS (198.19.0.1)"
 (( ms < 1000 )) || fail "failed over, the client's lookup took ${ms} ms"
-grep -q '^server=/#/198.19.0.53$' "$root/var/run/wireguard-uplink.dnsmasq-servers" || fail "the servers file does not name the uplink's DNS"
+grep -q '^server=/#/198.19.0.53$' "$root/var/run/dnsmasq/wireguard-uplink.servers" || fail "the servers file does not name the uplink's DNS"
 grep -q 'dns: dnsmasq asks 198.19.0.53' "$st/logs/wgctl-daemon.log" || fail "the daemon did not log the DNS switch"
 # the control: through the uplink the ISP's resolver does not answer, so without the switch
 # the lookup above would have failed
@@ -71,6 +71,6 @@ lab_wait_client_path C-WAN 20 >/dev/null || fail "no failback"
 read -r who ms <<<"$(resolve after.lab.test)"
 [[ $who == 198.19.0.2 ]] || fail "after failback the client's lookup gave '$who $ms', not the ISP's resolver"
 (( ms < 1000 )) || fail "after failback the client's lookup took ${ms} ms"
-[[ -z $(grep '^server=' "$root/var/run/wireguard-uplink.dnsmasq-servers") ]] || fail "the servers file still names servers after failback"
+[[ -z $(grep '^server=' "$root/var/run/dnsmasq/wireguard-uplink.servers") ]] || fail "the servers file still names servers after failback"
 [[ $(cat "$st/c-resolv.isp") == "nameserver 198.19.0.54" ]] || fail "dnsmasq's resolv-file was rewritten"
 pass "names from the ISP's resolver on the WAN, from the uplink's DNS ${during_ms} ms after the switch, from the ISP's again ${ms} ms after the failback"

@@ -47,7 +47,7 @@ public final class Daemon {
     var daemonLock: FileLock?
     let mesh: MeshAgent
     let dnsmasq: DnsmasqServers
-    /// Said once per run: no dnsmasq pid file to reload after a change of the servers-file.
+    /// Said once per run: no running dnsmasq to reload after a change of the servers-file.
     var dnsmasqMissingSaid = false
     /// What the mesh last heard from us: nil = not offering, else whether available.
     var announced: Bool? = nil

@@ -18,7 +18,7 @@ extension Daemon {
                 log("dns: \(what); reloaded dnsmasq (pid \(pids.map(String.init).joined(separator: ", ")))")
             } else if !dnsmasqMissingSaid {
                 dnsmasqMissingSaid = true
-                log("dns: \(what), but no dnsmasq has a pid file in \(dnsmasq.pidDirectory) to reload: point dnsmasq's servers-file at \(dnsmasq.file) (said once)")
+                log("dns: \(what), but found no running dnsmasq to reload (none in procd's \(dnsmasq.procdService) service, none with a pid file in \(dnsmasq.pidDirectory)): point dnsmasq's servers-file at \(dnsmasq.file) (said once)")
             }
         } catch {
             log("dns: cannot write \(dnsmasq.file): \(error.message)")
