@@ -175,10 +175,11 @@ public final class Daemon {
         state.daemonPID = Int(getpid())
         // start on the WAN (or keep what the runtime state says is active, if it still exists)
         activeByFamily = [:]
-        for f in families { switchTo(firstWAN(f), family: f, reason: "start") }
+        // a WAN without carrier (or without its device yet) is down before anything is routed to it
         for spec in specs where spec.kind == .wan && !senses.hasCarrier(spec.device) {
-            markDown(spec.key, reason: "no carrier")
+            markDown(spec.key, reason: senses.ifindex(spec.device) == nil ? "device \(spec.device) does not exist yet" : "no carrier")
         }
+        for f in families where activeByFamily[f] == nil { switchTo(firstWAN(f), family: f, reason: "start") }
         nextFullCheck = clock()
         nextRound = clock()
         checkBackend()
@@ -289,8 +290,10 @@ public final class Daemon {
             guard parts.count >= 2 else { return }
             let iface = parts[1]
             defer { if action == "ifdown" { refreshPaths(reason: "ifdown \(iface)") } }
-            // the event names a netifd interface (wan, wan6) or a device both families share
-            for spec in specs where spec.kind == .wan && (spec.name == iface || spec.device == iface) {
+            // the event names a netifd interface (wan, wan6) or a device both families share;
+            // hotplug's DEVICE names the device (on the Linux backend a WAN is its device)
+            let device = parts.count >= 3 ? parts[2] : nil
+            for spec in specs where spec.kind == .wan && (spec.name == iface || spec.device == iface || spec.device == device) {
                 if backend == .mwan3, let addr = kernel.address(of: spec.device, family: spec.family) {
                     kernel.flushConntrack(replyDestination: addr)
                     log("\(action) \(iface): flushed connections NATed to \(addr)")

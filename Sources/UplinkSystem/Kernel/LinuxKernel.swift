@@ -251,8 +251,10 @@ public struct LinuxKernel: Sendable {
             var args = ["route", "replace", "default"]
             if let gw { args += ["via", gw] }
             args += ["dev", dev, "table", table]
-            // an IPv4 gateway may lie outside the WAN's prefix; IPv6 gateways are link-local
-            if family == .ipv4 { args.append("onlink") }
+            // an IPv4 gateway may lie outside the WAN's prefix; IPv6 gateways are link-local.
+            // Without a gateway (a point-to-point WAN: pppd's defaultroute, a raw-IP modem) the
+            // kernel refuses onlink on a device route
+            if family == .ipv4 && gw != nil { args.append("onlink") }
             try Command.check("ip", Self.ipArgs(family, args))
         case .unreachable:
             try Command.check("ip", Self.ipArgs(family, ["route", "replace", "unreachable", "default", "table", table]))
