@@ -32,12 +32,17 @@ public protocol Mwan3Controlling: AnyObject {
     func tablesWithDefault(family: AddressFamily) -> Set<Int>?
     /// Ends every running command with everything it started (its process group).
     func killAll()
+    /// True while some mwan3 command or its init script (start, stop, restart) runs: they hold
+    /// procd's lock for mwan3 (/var/lock/procd_mwan3.lock), and what mwan3 shows meanwhile is
+    /// half-built (a stop empties the tables, then waits 2 s before it removes its status).
+    func busy() -> Bool
 }
 
 extension Mwan3Controlling {
     public func trackStatus(_ iface: String) -> String? { nil }
     public func tablesWithDefault(family: AddressFamily) -> Set<Int>? { nil }
     public func killAll() {}
+    public func busy() -> Bool { false }
 }
 
 /// mwan3's init script calls the service running while `/var/run/mwan3` exists (created on
@@ -128,6 +133,16 @@ public final class Mwan3Control: Mwan3Controlling {
 
     public func killAll() {
         for r in running { kill(-r.pid, SIGKILL) }
+    }
+
+    public func busy() -> Bool {
+        // a shared, non-blocking test of procd_lock's exclusive flock, released at once
+        let fd = open(paths.path("var/lock/procd_mwan3.lock"), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        if flock(fd, LOCK_SH | LOCK_NB) != 0 { return errno == EWOULDBLOCK }
+        flock(fd, LOCK_UN)
+        return false
     }
 
     public func runAndWait(_ action: Mwan3Hold.Action) {

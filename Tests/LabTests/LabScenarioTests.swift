@@ -33,7 +33,7 @@ import UplinkSystem
         "endpoint-udp-off-tunnels", "test-names-layer", "offers-zero-touch", "mesh-security", "mwan3-enforcement", "manual-provider-restart", "stock-node-ids",
         "linux-coexist-cleanup", "dual-stack-failover", "link-local-endpoint", "dns-failover", "offers-dual-stack",
         "adopt-linux", "auto-add",
-        "pppoe-reconnect", "wan-device-recreated", "daemon-before-wan",
+        "pppoe-reconnect", "wan-device-recreated", "daemon-before-wan", "mwan3-start-race", "mwan3-stop-release",
     ]
 
     @Test(arguments: scenarios)

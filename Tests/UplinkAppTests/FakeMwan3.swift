@@ -42,6 +42,9 @@ final class FakeMwan3: Mwan3Controlling {
     /// The next N commands started hang (a stuck mwan3 holding its lock).
     var hangNext = 0
     var killed = 0
+    /// procd's lock for mwan3 is held (a command or its init script runs).
+    var isBusy = false
+    func busy() -> Bool { isBusy }
 
     init(paths: Paths, up: Set<String>) {
         real = Mwan3Control(paths: paths)

@@ -1,91 +1,35 @@
 #!/usr/bin/env bash
 # Scenario: the mwan3 backend — the daemon decides, mwan3 enforces. C runs wgctl with backend
-# mwan3 and a recording mwan3 stand-in on PATH (lab/tools/mwan3-standin) that moves C's
+# mwan3 and the strict mwan3 stand-in on PATH (lab/tools/mwan3-standin: mwan3 2.12's lock,
+# trackers, iface_state, tables and policy; lab/tools/mwan3-lab.sh sets C up) that moves C's
 # default route the way mwan3's policy would. The Linux backend's set-up stands in for netifd
-# (WireGuard devices, NAT). Expect, from recorded calls and real traffic:
+# (WireGuard devices, NAT). mwan3 starts first: the WAN online at once, each uplink once its
+# tracker has confirmed it. Expect, from recorded calls and real traffic:
 #   silent cut -> `mwan3 ifdown wan` within 1 s, new and running flows via A;
 #   WAN back but 30 % lossy for 30 s -> never `mwan3 ifup wan`, traffic stays on the uplink;
 #   WAN clean -> `mwan3 ifup wan` only after the hysteresis, flows back on the WAN;
-#   mwan3 restart while failed over -> the dead WAN taken out again within 1 s;
+#   mwan3 restart while failed over (it holds mwan3's lock 2+ s) -> the dead WAN, which the
+#   restart puts online, taken out again within 1 s of mwan3 showing it online;
 #   kill -9 while failed over, WAN restored, respawn -> ifup within the hysteresis;
-#   stop while failed over -> ifup on the way out.
+#   mwan3 stopped and started under the daemon -> said in its log;
+#   stop while failed over -> ifup on the way out, and mwan3 shows the WAN online.
 SCENARIO=mwan3-enforcement
 source "$(dirname "$0")/common.sh"
 scenario_up
-root=$(lab_consumer_root)
-dev_a=$(lab_wgctl uplink list --json | python3 -c 'import json,sys; print([u["interface"] for u in json.load(sys.stdin)["uplinks"] if u["peer_id"]=="provider-a"][0])')
-dev_b=$(lab_wgctl uplink list --json | python3 -c 'import json,sys; print([u["interface"] for u in json.load(sys.stdin)["uplinks"] if u["peer_id"]=="provider-b"][0])')
-gw=$(lab_exec c ip -j route show default table main | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["gateway"])')
-# kill -9: a stopped Linux backend removes what it installed, and its devices and NAT stand in
-# for netifd's here; its two policy rules stand in for mwan3's own (they exist only while it
-# diverts, so they are added by hand)
-kill -9 "$(lab_pid wgctl-daemon)"; lab_stop wgctl-daemon
-lab_exec c ip rule add priority 22000 lookup main suppress_prefixlength 0
-lab_exec c ip rule add priority 22001 not fwmark 0x57550000 lookup 22357
+source "$LAB_DIR/tools/mwan3-lab.sh"
+mwan3_lab_setup
 
-# C becomes an mwan3 router: network and mwan3 configs (stock layout), backend mwan3
-cat >"$root/etc/config/network" <<CFG
-config interface 'loopback'
-	option device 'lo'
-	option proto 'static'
-	option ipaddr '127.0.0.1'
-	option netmask '255.0.0.0'
-
-config interface 'wan'
-	option device 'wan'
-	option proto 'dhcp'
-	option metric '10'
-CFG
-cat >"$root/etc/config/mwan3" <<CFG
-config globals 'globals'
-	option mmx_mask '0x3F00'
-
-config interface 'wan'
-	option enabled '1'
-	list track_ip '198.19.0.2'
-	option family 'ipv4'
-	option reliability '1'
-
-config member 'wan_m1_w3'
-	option interface 'wan'
-	option metric '1'
-	option weight '3'
-
-config policy 'wan_only'
-	list use_member 'wan_m1_w3'
-
-config rule 'default_rule_v4'
-	option dest_ip '0.0.0.0/0'
-	option use_policy 'wan_only'
-	option family 'ipv4'
-CFG
-sed -i "s/option backend 'linux'/option backend 'mwan3'/" "$root/etc/config/wireguard-uplink"
-
-bin="$(lab_state)/bin"
-mkdir -p "$bin"
-ln -sf "$LAB_DIR/tools/mwan3-standin" "$bin/mwan3"
-calls="$(lab_state)/logs/mwan3-calls.log"
-: >"$calls"
-printf 'wan wan %s\n%s %s\n%s %s\n' "$gw" "$dev_a" "$dev_a" "$dev_b" "$dev_b" >"$(lab_state)/mwan3-members"
-export MWAN3_LAB_LOG=$calls MWAN3_LAB_STATE=$root/var/run/mwan3 MWAN3_LAB_MEMBERS=$(lab_state)/mwan3-members MWAN3_LAB_TABLE=22357
-mwan3_daemon_start() {
-  lab_spawn c wgctl-daemon env PATH="$bin:$PATH" MWAN3_LAB_LOG="$MWAN3_LAB_LOG" MWAN3_LAB_STATE="$MWAN3_LAB_STATE" \
-    MWAN3_LAB_MEMBERS="$MWAN3_LAB_MEMBERS" MWAN3_LAB_TABLE="$MWAN3_LAB_TABLE" "$WGCTL_BIN" --root "$root" uplink daemon
-  lab_wait 10 test -S "$root/var/run/wireguard-uplink.sock" || fail "daemon did not start"
-}
-now() { date +%s.%N; }
-# call_after T VERB IFACE: time of the first recorded call after T (empty if none)
-call_after() { awk -v t="$1" -v v="$2" -v i="$3" '$1 > t && $2 == v && $3 == i { print $1; exit }' "$calls"; }
-wait_call() { lab_wait "$4" sh -c "awk -v t=$1 -v v=$2 -v i=$3 '\$1 > t && \$2 == v && \$3 == i { f=1 } END { exit !f }' '$calls'"; }
-secs() { python3 -c "print(round($2 - $1, 2))"; }
-hold=$(python3 -c "print(max(10, round(${LAB_FAILOVER_TIMEOUT:-3} / min(1.0, max(0.1, ${LAB_FAILOVER_TIMEOUT:-3} / 20)))) * min(1.0, max(0.1, ${LAB_FAILOVER_TIMEOUT:-3} / 20)))")
-
-mkdir -p "$MWAN3_LAB_STATE"   # mwan3 runs: its init script's test is this directory
-mwan3_daemon_start
+mwan3 start
+# mwan3 as it boots: the WAN online at once (initial_state online), each uplink only once its
+# tracker has seen it answer `up` times (initial_state offline, as the daemon generates it)
+lab_wait 15 sh -c "grep -qx online '$MWAN3_LAB_STATE/iface_state/$dev_a' && grep -qx online '$MWAN3_LAB_STATE/iface_state/$dev_b'" ||
+  fail "mwan3's trackers never brought the uplinks online: $(mwan3 interfaces)"
+[[ $(iface_state wan) == online ]] || fail "the WAN is not online in mwan3 after its start"
+td=$(now); mwan3_daemon_start
 lab_wait 10 sh -c "grep -q 'started: backend mwan3' '$(lab_state)/logs/wgctl-daemon.log'" || fail "daemon is not on the mwan3 backend"
 ! grep -q 'mwan3 is not running' "$(lab_state)/logs/wgctl-daemon.log" || fail "daemon calls a running mwan3 stopped"
 lab_wait 10 sh -c "grep -q 'wan:wan: unknown → up' '$(lab_state)/logs/wgctl-daemon.log'" || fail "WAN never came up in the daemon"
-[[ -z $(cat "$calls") ]] || fail "mwan3 commanded with every path healthy: $(cat "$calls")"
+[[ -z $(awk -v t="$td" '$1 > t && ($2 == "ifup" || $2 == "ifdown")' "$calls") ]] || fail "mwan3 commanded with every path healthy: $(cat "$calls")"
 stream_start
 
 # 1. silent cut
@@ -98,12 +42,21 @@ sleep 1
 [[ $(lab_path_name "$(last_source)") == A ]] || fail "running UDP flow did not move to A ($(last_source))"
 note "silent cut: ifdown wan after ${d_down} s, new flows via A ${t} ms after the ifdown was recorded"
 
-# 2. an mwan3 restart while failed over brings the dead WAN back: taken out again within 1 s
-t1=$(now); lab_exec c env PATH="$bin:$PATH" mwan3 restart
-wait_call "$t1" ifdown wan 5 || fail "dead WAN not taken out again after an mwan3 restart"
-d_re=$(secs "$t1" "$(call_after "$t1" ifdown wan)")
-python3 -c "import sys; sys.exit(0 if $d_re <= 1.3 else 1)" || fail "re-taken ${d_re} s after the restart began (its own 0.3 s included; aim 1 s)"
-note "mwan3 restart: WAN out again ${d_re} s after the restart began"
+# 2. an mwan3 restart while failed over brings the dead WAN back (its start writes it online,
+# initial_state online): taken out again within 1 s of mwan3 showing it online. The restart holds
+# mwan3's lock through its stop (2 s, as stop_service sleeps) and its start, so an ifdown cannot
+# act before it ends; one run in the gap between the two finds mwan3 not set up and does nothing.
+[[ $(track_file wan STATUS) == disabled ]] || fail "the held WAN's tracker is not idle ($(track_file wan STATUS))"
+t1=$(now); mwan3 restart; t1e=$(now)
+t_on=$(event_after "$t1" state wan online)
+[[ -n $t_on ]] || fail "the restart did not bring the WAN online in mwan3 (the premise of this step)"
+lab_wait 5 sh -c "awk -v t=$t_on '\$1 > t && \$2 == \"ifdown\" && \$3 == \"wan\" { f=1 } END { exit !f }' '$calls'" ||
+  fail "dead WAN not taken out again after an mwan3 restart (calls: $(awk -v t="$t1" '$1 > t' "$calls" | tr '\n' ';'))"
+d_re=$(secs "$t_on" "$(call_after "$t_on" ifdown wan)")
+python3 -c "import sys; sys.exit(0 if $d_re <= 1.0 else 1)" || fail "re-taken ${d_re} s after mwan3 showed the WAN online (aim 1 s)"
+lab_wait 5 sh -c "[ \"\$(cat '$MWAN3_LAB_STATE/iface_state/wan')\" = offline ]" || fail "the WAN stays online in mwan3 after the restart"
+lab_wait 5 sh -c "[ \"\$(cat '$root/var/run/mwan3track/wan/STATUS')\" = disabled ]" || fail "the WAN's tracker was not idled again after the restart"
+note "mwan3 restart ($(secs "$t1" "$t1e") s, lock held): WAN out again ${d_re} s after mwan3 showed it online"
 
 # 3. WAN back but 30 % lossy each way for 30 s: never put back, traffic stays on A
 tl=$(now); lab_wan_lossy c 30; lab_wan_silent_restore c
@@ -141,14 +94,19 @@ d_resp=$(secs "$t4" "$(call_after "$t4" ifup wan)")
 python3 -c "import sys; sys.exit(0 if $d_resp <= $hold + 1.5 else 1)" || fail "WAN back ${d_resp} s after the respawn; hysteresis ${hold} s"
 note "kill -9 + respawn: WAN back in mwan3 ${d_resp} s after the respawn"
 
-# 5b. mwan3 stopped under the daemon (its status directory removed, as its stop does): the log
+# 5b. mwan3 stopped under the daemon (`mwan3 stop`: its status directories removed): the log
 # says nothing fails over, within one check interval; and says so again when mwan3 is back
 dlog="$(lab_state)/logs/wgctl-daemon.log"
-rm -rf "$MWAN3_LAB_STATE"
-lab_wait $(( ${LAB_CHECK_INTERVAL:-10} + 3 )) grep -q 'WARNING: .*mwan3 is not running' "$dlog" || fail "a stopped mwan3 is not said in the daemon's log"
+ts=$(now); mwan3 stop
+# a real stop flushes the tables, sleeps 2 s, then removes /var/run/mwan3; any `mwan3 ifup|ifdown`
+# (even one waiting for the stop's lock) recreates /var/run/mwan3/iface_state (mwan3_init), and
+# mwan3 then looks running again: the daemon must not command mwan3 while it stops
+lab_wait $(( ${LAB_CHECK_INTERVAL:-10} + 3 )) grep -q 'WARNING: .*mwan3 is not running' "$dlog" ||
+  fail "a stopped mwan3 is not said in the daemon's log (mwan3 commands since the stop began: $(awk -v t="$ts" '$1 > t' "$calls" | tr '\n' ';'); /var/run/mwan3 $([[ -e $MWAN3_LAB_STATE ]] && echo exists || echo absent))"
 [[ $(lab_exec c "$WGCTL_BIN" --root "$root" uplink status --json | python3 -c 'import json,sys; print((json.load(sys.stdin)["backend_problem"] or {}).get("code"))') == mwan3_not_running ]] || fail "status does not say mwan3 is stopped"
-mkdir -p "$MWAN3_LAB_STATE/iface_state"
+mwan3 start
 lab_wait $(( ${LAB_CHECK_INTERVAL:-10} + 3 )) grep -q 'mwan3 runs again' "$dlog" || fail "mwan3's return is not said in the daemon's log"
+lab_wait 15 sh -c "grep -qx online '$MWAN3_LAB_STATE/iface_state/$dev_a'" || fail "uplink A never came back online in mwan3 after its start"
 note "mwan3 stopped: said in the log and status within one check interval"
 
 # 6. stop while failed over: the hold goes back on the way out
@@ -158,6 +116,7 @@ sleep 0.5
 t6=$(now); lab_stop wgctl-daemon
 [[ -n $(call_after "$t6" ifup wan) ]] || fail "stop left the WAN out of mwan3"
 [[ ! -s "$root/var/run/wireguard-uplink.mwan3-held" ]] || fail "holds file not cleared on stop"
+[[ $(iface_state wan) == online ]] || fail "mwan3 does not show the WAN online after the daemon's ifup on stop ($(iface_state wan))"
 lab_wan_silent_restore c
 stream_stop
-pass "ifdown ${d_down} s after a silent cut, re-taken ${d_re} s after an mwan3 restart, held through 30 s of 30 % loss, ifup ${d_up} s after recovery (hysteresis ${hold} s), ${d_resp} s after a respawn, released on stop; flows followed both ways"
+pass "ifdown ${d_down} s after a silent cut, re-taken ${d_re} s after an mwan3 restart showed the WAN online, held through 30 s of 30 % loss, ifup ${d_up} s after recovery (hysteresis ${hold} s), ${d_resp} s after a respawn, released on stop; flows followed both ways"

@@ -69,6 +69,9 @@ public final class Daemon {
     var vanished: [String: PathTracker] = [:]
     /// Whether each online interface's mwan3 table had a default route at the last look.
     var lastTableLook: [String: Bool] = [:]
+    /// Since when each interface's table was seen without its default route (one look is no
+    /// verdict: mwan3rtmon fills tables just after mwan3 starts).
+    var tableMissingSince: [String: Double] = [:]
     /// Said once per interface and problem, until it goes away.
     var mwan3ProblemSaid: [String: String] = [:]
     /// What keeps the backend from failing over (mwan3 stopped...), logged when it changes.

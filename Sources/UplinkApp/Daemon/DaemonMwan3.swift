@@ -45,7 +45,9 @@ extension Daemon {
         var paths = specs.compactMap { spec -> Mwan3Hold.Path? in
             guard let t = trackers[spec.key] else { return nil }
             let iface = mwan3Interface(spec)
-            return Mwan3Hold.Path(interface: iface, state: t.health.state, mwan3State: mwan3.interfaceState(iface))
+            // a held path taken as down at start and not probed yet has no counts at all
+            let assumed = t.health.state == .down && t.health.consecutiveFailures == 0 && t.health.consecutiveSuccesses == 0
+            return Mwan3Hold.Path(interface: iface, state: t.health.state, mwan3State: mwan3.interfaceState(iface), measured: !assumed)
         }
         // a WAN without a device for now (a PPPoE session down) is still a WAN: down, and a hold on it stays
         for (_, t) in vanished where t.health.kind == .wan && !paths.contains(where: { $0.interface == t.health.name }) {

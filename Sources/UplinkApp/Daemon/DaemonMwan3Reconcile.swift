@@ -33,6 +33,8 @@ extension Daemon {
                                           sentence: "mwan3 did not take the put-back (tracker \(track ?? "absent"))", now: now))
             }
         }
+        // while mwan3 runs a command or its init script, what it shows is half-built: look later
+        if mwan3.busy() { return min(again, now + Self.mwan3CheckPeriod * 2) }
         let observed = observations(now: now)
         let problems = Mwan3Reconcile.problems(observed, held: held, inFlight: mwan3.inFlight.union(state.mwan3.pending.keys))
         for (iface, problem) in problems {
@@ -66,7 +68,25 @@ extension Daemon {
                 if tables[f] == nil { tables[f] = .some(mwan3.tablesWithDefault(family: f)) }
                 if let known = tables[f] ?? nil { obs[i].tableHasDefault = known.contains(id) }
             }
-            lastTableLook = Dictionary(uniqueKeysWithValues: obs.compactMap { o in o.tableHasDefault.map { (o.interface, $0) } })
+            // a table without its default route counts when a second look, a second later, sees
+            // it too (mwan3rtmon fills the tables just after mwan3's start returns)
+            var look: [String: Bool] = [:]
+            for i in candidates {
+                let iface = obs[i].interface
+                guard let has = obs[i].tableHasDefault else { continue }
+                if has {
+                    tableMissingSince[iface] = nil
+                } else if let since = tableMissingSince[iface], now - since >= 1 {
+                    look[iface] = false
+                    continue
+                } else {
+                    if tableMissingSince[iface] == nil { tableMissingSince[iface] = now }
+                    nextMwan3Reconcile = min(nextMwan3Reconcile, now + 1)
+                }
+                obs[i].tableHasDefault = has ? true : nil
+                if has { look[iface] = true }
+            }
+            lastTableLook = look
         } else {
             for i in candidates { obs[i].tableHasDefault = lastTableLook[obs[i].interface] }
             if candidates.isEmpty { nextMwan3Reconcile = max(nextMwan3Reconcile, now + Self.mwan3TablePeriod) }
@@ -89,7 +109,7 @@ extension Daemon {
         mwan3ProblemSaid[iface] = problem
         state.mwan3.record(Mwan3Record.Repair(time: Clock.now(), interface: iface, problem: problem, action: "ifup", attempt: n))
         log("mwan3: repair \(iface): \(sentence); ifup (attempt \(n))")
-        if problem == "table_without_default" { lastTableLook[iface] = nil }
+        if problem == "table_without_default" { lastTableLook[iface] = nil; tableMissingSince[iface] = nil }
         dirty = true
         saveState(force: true)
         return now + Mwan3Reconcile.retryDelay(attempt: n)

@@ -8,7 +8,8 @@
 ///   tracker's `up`/`degraded` after a down); `unknown` (e.g. just after a respawn) keeps it held.
 /// - A held interface that is no longer a path (removed, disabled) goes back.
 /// - When no path is usable the daemon's own targets may be what failed: it holds nothing and
-///   leaves the decision to mwan3's tracking.
+///   leaves the decision to mwan3's tracking, once every path's state is measured (after a
+///   respawn that kept every path held, a dead WAN handed back at once would be used unchecked).
 /// - mwan3's last online member of a policy is never taken out (the policy would turn
 ///   `unreachable`): only while another interface of a policy it is in (`peers`,
 ///   Mwan3Layout) is online in mwan3, e.g. until a new uplink's tracker has confirmed it.
@@ -19,11 +20,15 @@ public enum Mwan3Hold {
         public var state: HealthState
         /// mwan3's view: `online`, `offline`, `disabled`, ...; nil when mwan3 has no state.
         public var mwan3State: String?
+        /// False while `state` is assumed, not measured (a path still held from a previous run
+        /// is taken as down until the daemon has probed it).
+        public var measured: Bool
 
-        public init(interface: String, state: HealthState, mwan3State: String?) {
+        public init(interface: String, state: HealthState, mwan3State: String?, measured: Bool = true) {
             self.interface = interface
             self.state = state
             self.mwan3State = mwan3State
+            self.measured = measured
         }
     }
 
@@ -54,7 +59,7 @@ public enum Mwan3Hold {
         for p in paths where !inFlight.contains(p.interface) {
             let isHeld = held.contains(p.interface)
             if !anyUsable {
-                if isHeld { out.append(.putBack(p.interface)) }
+                if isHeld && paths.allSatisfy(\.measured) { out.append(.putBack(p.interface)) }
                 continue
             }
             switch p.state {
