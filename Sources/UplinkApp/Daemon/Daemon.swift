@@ -69,6 +69,8 @@ public final class Daemon {
     var vanished: [String: PathTracker] = [:]
     /// Whether each online interface's mwan3 table had a default route at the last look.
     var lastTableLook: [String: Bool] = [:]
+    /// Interfaces whose mwan3 tracker is disabled while nothing of ours holds them.
+    var mwan3Untracked: Set<String> = []
     /// Since when each interface's table was seen without its default route (one look is no
     /// verdict: mwan3rtmon fills tables just after mwan3 starts).
     var tableMissingSince: [String: Double] = [:]
@@ -539,8 +541,11 @@ public final class Daemon {
         }
         // a WAN that is down is watched for recovery even while on another WAN
         for s in specs where s.kind == .wan && trackers[s.key]?.health.state == .down { wanted.insert(s.key) }
-        // a path held out of mwan3 is watched until it may go back
-        if backend == .mwan3 { for s in specs where held.contains(mwan3Interface(s)) { wanted.insert(s.key) } }
+        // a path held out of mwan3 is watched until it may go back; one whose mwan3 tracker is
+        // disabled (mwan3's one-shot start) is watched so the repair needs no full check
+        if backend == .mwan3 {
+            for s in specs where held.contains(mwan3Interface(s)) || mwan3Untracked.contains(mwan3Interface(s)) { wanted.insert(s.key) }
+        }
         for key in fast.keys where !wanted.contains(key) { fast[key] = nil }
         for key in wanted {
             guard let spec = specs.first(where: { $0.key == key }) else { continue }

@@ -36,6 +36,11 @@ extension Daemon {
         // while mwan3 runs a command or its init script, what it shows is half-built: look later
         if mwan3.busy() { return min(again, now + Self.mwan3CheckPeriod * 2) }
         let observed = observations(now: now)
+        let untracked = Set(observed.filter { $0.trackStatus == "disabled" && !held.contains($0.interface) }.map(\.interface))
+        if untracked != mwan3Untracked {
+            mwan3Untracked = untracked
+            refreshFastSet()
+        }
         let problems = Mwan3Reconcile.problems(observed, held: held, inFlight: mwan3.inFlight.union(state.mwan3.pending.keys))
         for (iface, problem) in problems {
             again = min(again, repair(iface, problem: problem.rawValue, sentence: problem.sentence, now: now))
@@ -45,7 +50,7 @@ extension Daemon {
             mwan3Attempts[iface] = nil
             if mwan3ProblemSaid.removeValue(forKey: iface) != nil { log("mwan3: \(iface) is as the daemon finds it again") }
         }
-        return min(again, nextMwan3Reconcile)
+        return min(again, max(nextMwan3Reconcile, now + 1))
     }
 
     /// What mwan3 shows of every path; its tables are read at most every mwan3TablePeriod.
@@ -89,7 +94,8 @@ extension Daemon {
             lastTableLook = look
         } else {
             for i in candidates { obs[i].tableHasDefault = lastTableLook[obs[i].interface] }
-            if candidates.isEmpty { nextMwan3Reconcile = max(nextMwan3Reconcile, now + Self.mwan3TablePeriod) }
+            // with no candidate the next look is due as soon as one appears (a health change
+            // calls this again); the timer below only keeps the periodic look going
         }
         return obs
     }
