@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scenario: mwan3's one-shot checks lose a race at its start, and nothing in mwan3 retries
-# (DESIGN §4b); the daemon must compare its picture with mwan3's and repair. C is an mwan3
+# (see lab/tools/mwan3-standin, "one-shot"); the daemon must compare its picture with mwan3's and repair. C is an mwan3
 # router driven by the strict stand-in (lab/tools/mwan3-standin). Injected before the daemon
 # starts:
 #   tracker-paused A   A's tracker finds A not up at its firstconnect: STATUS disabled, tracking

@@ -198,7 +198,9 @@ public final class Daemon {
     /// The paths as the configuration and the system are now (a WAN's device as netifd or the
     /// main table names it now).
     func currentSpecs() -> [PathSpec] {
-        service.pathSpecs(configuration, backend: backend, exists: { [senses] in senses.ifindex($0) != nil })
+        let known = Dictionary(specs.filter { $0.kind == .wan }.map { ($0.name, $0.device) }, uniquingKeysWith: { a, _ in a })
+        // unreadable for a moment (a uci commit holds mwan3's config): the paths as they were
+        return service.readPathSpecs(configuration, backend: backend, exists: { [senses] in senses.ifindex($0) != nil }, known: known) ?? specs
     }
 
     func rebuildPaths(_ fresh: [PathSpec]? = nil) {

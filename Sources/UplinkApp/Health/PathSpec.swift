@@ -25,6 +25,14 @@ extension UplinkService {
     /// as the stock `wan6`), and every uplink that has an IPv6 address.
     /// `exists` says whether a device is there (the daemon's senses; the kernel by default).
     func pathSpecs(_ cfg: UplinkConfiguration, backend: BackendKind, exists: (String) -> Bool = LinkMonitor.exists) -> [PathSpec] {
+        readPathSpecs(cfg, backend: backend, exists: exists) ?? []
+    }
+
+    /// The same, for the daemon: nil when the WANs cannot be read at all (mwan3's config locked
+    /// or unreadable), and `known` (WAN interface → device) stands in for a WAN whose netifd
+    /// status cannot be had for a moment (ubus busy), so a hiccup never takes a WAN away.
+    func readPathSpecs(_ cfg: UplinkConfiguration, backend: BackendKind, exists: (String) -> Bool = LinkMonitor.exists,
+                       known: [String: String] = [:]) -> [PathSpec]? {
         var specs: [PathSpec] = []
         let families: [AddressFamily] = cfg.settings.ipv6 ? [.ipv4, .ipv6] : [.ipv4]
         let mwan3Interfaces = backend == .mwan3 && cfg.settings.ipv6 ? mwan3InterfaceNames() : []
@@ -37,7 +45,8 @@ extension UplinkService {
                                           gateway: w.gateway, family: f))
                 }
             } else {
-                for (name, dev) in mwan3WANDevices(family: f, exists: exists) {
+                guard let wans = mwan3WANDevices(family: f, exists: exists, known: known) else { return nil }
+                for (name, dev) in wans {
                     specs.append(PathSpec(key: f.key(kind: .wan, name: name), kind: .wan, name: name, device: dev, family: f))
                 }
             }
@@ -68,18 +77,25 @@ extension UplinkService {
 
     /// mwan3 WAN members of the uplinks' policy and their Linux devices (ubus network.interface;
     /// without ubus, e.g. in the lab, the interface's `device` in /etc/config/network, when it exists here).
-    func mwan3WANDevices(family: AddressFamily = .ipv4, exists: (String) -> Bool = LinkMonitor.exists) -> [(String, String)] {
-        guard let tx = try? ConfigTransaction(paths: paths, packages: ["wireguard-uplink", "mwan3", "network"], write: false),
-              let mwan3 = tx.document("mwan3")?.package,
+    /// nil when mwan3's configuration cannot be read now.
+    func mwan3WANDevices(family: AddressFamily = .ipv4, exists: (String) -> Bool = LinkMonitor.exists,
+                         known: [String: String] = [:]) -> [(String, String)]? {
+        guard let tx = try? ConfigTransaction(paths: paths, packages: ["wireguard-uplink", "mwan3", "network"], write: false) else { return nil }
+        guard let mwan3 = tx.document("mwan3")?.package,
               let cfg = try? UplinkConfiguration(package: tx.documentOrEmpty(Settings.packageName).package),
               let ctx = try? Mwan3Context(mwan3: mwan3, settings: cfg.settings, family: family, isOwned: Ownership.isOwned) else { return [] }
         var out: [(String, String)] = []
         let network = tx.document("network")?.package
         for m in ctx.wanMembers where m.enabled {
-            if paths.isSystemRoot, let r = try? Command.run("ubus", ["call", "network.interface.\(m.interface)", "status"], timeout: 3),
-               r.ok, let v = try? JSON.parse(r.output), let dev = Self.wanDevice(status: v) {
-                out.append((m.interface, dev))
-            } else if !paths.isSystemRoot, let s = network?.section(named: m.interface), s.type == "interface",
+            if paths.isSystemRoot {
+                // netifd's answer; when there is none (ubus busy or restarting) the device known before
+                if let r = try? Command.run("ubus", ["call", "network.interface.\(m.interface)", "status"], timeout: 3),
+                   r.ok, let v = try? JSON.parse(r.output) {
+                    if let dev = Self.wanDevice(status: v) { out.append((m.interface, dev)) }
+                } else if let dev = known[m.interface] {
+                    out.append((m.interface, dev))
+                }
+            } else if let s = network?.section(named: m.interface), s.type == "interface",
                       let dev = s["device"] ?? s["ifname"], exists(dev) {
                 out.append((m.interface, dev))
             }
