@@ -9,6 +9,8 @@
 #      `mwan3 ifup` recorded for each, each mwan3 iface_state online or its tracker tracking;
 #   2. kill -9 during that release (a slow mwan3: 2 s a command), then `wgctl uplink release`
 #      by hand finishes the job;
+#   2b. an mwan3 restart in the middle of the release: still nothing held, each one used or
+#      tracked again;
 #   3. `option enabled '0'` + `wgctl uplink notify reload` while failed over: nothing held.
 SCENARIO=mwan3-stop-release
 source "$(dirname "$0")/common.sh"
@@ -78,6 +80,24 @@ lab_wait 10 bash -c "$(declare -f handed_back call_after iface_state track_file)
   fail "after wgctl uplink release: $(handed_back "$t4" $left)"
 note "kill -9 during the release left '$left' held; wgctl uplink release handed them back"
 
+# 2b. an mwan3 restart in the middle of the release (any write to /etc/config/mwan3 does one):
+# the restart holds procd's lock and brings each interface back per its initial_state; every
+# put-back that it swallowed is seen (tracker still disabled or gone) and run again
+MWAN3_LAB_DELAY=1 mwan3_daemon_start
+take_holds
+pid=$(lab_pid wgctl-daemon)
+t6=$(now); kill -TERM "$pid"
+lab_wait 10 bash -c "awk -v t=$t6 '\$1 > t && \$2 == \"ifup\" { f=1 } END { exit !f }' '$calls'" || fail "no ifup after kill -TERM (restart phase)"
+mwan3 restart >/dev/null 2>&1 &
+restart_pid=$!
+lab_wait 15 bash -c "[[ ! -s '$heldf' ]]" || fail "15 s after kill -TERM with an mwan3 restart in the middle still held: '$(held)'"
+daemon_gone "$pid" 15 || fail "the daemon did not exit within 15 s of kill -TERM (restart phase)"
+wait "$restart_pid" 2>/dev/null || true
+lab_stop wgctl-daemon
+lab_wait 10 bash -c "$(declare -f handed_back call_after iface_state track_file); calls='$calls' MWAN3_LAB_STATE='$MWAN3_LAB_STATE' root='$root' handed_back $t6 wan $dev_b" ||
+  fail "after a release with an mwan3 restart in the middle: $(handed_back "$t6" wan "$dev_b")"
+note "mwan3 restart in the middle of the release: nothing held, wan and B used or tracked again ($(calls_count "$t6" ifup wan) ifup wan)"
+
 # 3. disabled while failed over
 mwan3_daemon_start
 take_holds
@@ -98,4 +118,4 @@ note "enabled 0 while failed over: wan and B handed back"
 
 lab_wan_silent_restore c
 lab_provider_uplink_up b >/dev/null 2>&1 || true
-pass "kill -TERM with the WAN and B held: both handed back within ${d_rel} s; kill -9 mid-release ('$left' left) finished by wgctl uplink release; enabled 0 + reload: nothing held"
+pass "kill -TERM with the WAN and B held: both handed back within ${d_rel} s; an mwan3 restart mid-release: nothing held ($(calls_count "$t6" ifup wan) ifup wan); kill -9 mid-release ('$left' left) finished by wgctl uplink release; enabled 0 + reload: nothing held"
