@@ -69,6 +69,15 @@ import UplinkSystem
         d.enforceMwan3()
     }
 
+    /// The WAN up, the uplink up and online in mwan3, then a silent cut: failed over, WAN held.
+    func failOver(_ d: Daemon) {
+        rounds(d, 5)
+        setUplinkUp(d)
+        mwan3.trackerConfirms(uplinkIface)
+        senses.answers.remove("wan")
+        rounds(d, 5)
+    }
+
     @Test func aWANDeviceMadeAgainIsProbedThroughTheNewOneAndNeverFailedOver() throws {
         let d = try daemon()
         rounds(d, 5)
@@ -87,12 +96,7 @@ import UplinkSystem
 
     @Test func whileFailedOverAWANMadeAgainFailsBackAfterTheHysteresis() throws {
         let d = try daemon()
-        rounds(d, 5)
-        setUplinkUp(d)
-        mwan3.trackerConfirms(uplinkIface)
-        // silent cut
-        senses.answers.remove("wan")
-        rounds(d, 5)
+        failOver(d)
         #expect(state(d, "wan:wan") == .down)
         #expect(mwan3.commands == ["ifdown wan"], "\(mwan3.commands)")
         #expect(d.held == ["wan"])
@@ -220,11 +224,7 @@ import UplinkSystem
     /// put-back is pending until mwan3 reports it online, and run again meanwhile.
     @Test func aPutBackMwan3IgnoresIsRetriedUntilOnline() throws {
         let d = try daemon()
-        rounds(d, 5)
-        setUplinkUp(d)
-        mwan3.trackerConfirms(uplinkIface)
-        senses.answers.remove("wan")
-        rounds(d, 5)
+        failOver(d)
         #expect(d.held == ["wan"])
         mwan3.ignoreIfup["wan"] = 2
         senses.answers.insert("wan")

@@ -31,6 +31,11 @@ handed_back() {
   done
 }
 daemon_gone() { local p=$1; lab_wait "$2" bash -c "[[ ! -s /proc/$p/cmdline ]]"; }
+# term_started T WHAT: kill -TERM the daemon at T (pid in $pid) and wait for its first ifup
+term_started() {
+  kill -TERM "$pid"
+  lab_wait 10 bash -c "awk -v t=$1 '\$1 > t && \$2 == \"ifup\" { f=1 } END { exit !f }' '$calls'" || fail "no ifup after kill -TERM ($2)"
+}
 
 mwan3 start
 lab_wait 15 sh -c "grep -qx online '$MWAN3_LAB_STATE/iface_state/$dev_a' && grep -qx online '$MWAN3_LAB_STATE/iface_state/$dev_b'" ||
@@ -66,8 +71,7 @@ note "kill -TERM: wan and B handed back (last ifup ${d_rel} s after the signal);
 MWAN3_LAB_DELAY=2 mwan3_daemon_start
 take_holds
 pid=$(lab_pid wgctl-daemon)
-t3=$(now); kill -TERM "$pid"
-lab_wait 10 bash -c "awk -v t=$t3 '\$1 > t && \$2 == \"ifup\" { f=1 } END { exit !f }' '$calls'" || fail "no ifup after kill -TERM (slow mwan3)"
+t3=$(now); term_started "$t3" "slow mwan3"
 sleep 0.3
 kill -9 "$pid" 2>/dev/null || true
 lab_stop wgctl-daemon
@@ -86,8 +90,7 @@ note "kill -9 during the release left '$left' held; wgctl uplink release handed 
 MWAN3_LAB_DELAY=1 mwan3_daemon_start
 take_holds
 pid=$(lab_pid wgctl-daemon)
-t6=$(now); kill -TERM "$pid"
-lab_wait 10 bash -c "awk -v t=$t6 '\$1 > t && \$2 == \"ifup\" { f=1 } END { exit !f }' '$calls'" || fail "no ifup after kill -TERM (restart phase)"
+t6=$(now); term_started "$t6" "restart phase"
 mwan3 restart >/dev/null 2>&1 &
 restart_pid=$!
 lab_wait 15 bash -c "[[ ! -s '$heldf' ]]" || fail "15 s after kill -TERM with an mwan3 restart in the middle still held: '$(held)'"
