@@ -20,13 +20,20 @@ public enum Mwan3Handback {
         public var returned: [String] = []
         /// Interfaces still out when the budget ran out (left in the holds file).
         public var remaining: [String] = []
+        /// Interfaces mwan3's configuration no longer has: nothing to hand back, dropped.
+        public var dropped: [String] = []
     }
 
     public static let attempts = 3
+    /// How long a put-back may look ignored before it is run again: `mwan3 ifup` signals the
+    /// tracker last (USR2, through procd), and the tracker finishes its running ping round
+    /// (up to mwan3's `timeout`, 4 s by default, on a path whose targets are dead) before it
+    /// leaves `disabled`.
+    public static let patience = 5.0
 
-    /// `held` are the interfaces to hand back; `keep` stay in the holds file whatever happens
-    /// (none on stop). `sleep` is how the wait passes (a test's clock may be instant).
-    public static func run(_ held: Set<String>, control: Mwan3Controlling, budget: Double,
+    /// `held` are the interfaces to hand back; `known` the interfaces mwan3's configuration has
+    /// (nil: not known, all are tried). `sleep` is how the wait passes.
+    public static func run(_ held: Set<String>, control: Mwan3Controlling, budget: Double, known: Set<String>? = nil,
                            log: (String) -> Void = { _ in }, sleep: (Double) -> Void = { usleep(UInt32($0 * 1_000_000)) }) -> Outcome {
         let start = Clock.monotonic()
         let deadline = start + budget
@@ -43,13 +50,36 @@ public enum Mwan3Handback {
         }
         var out = Outcome()
         var left = held
+        if let known {
+            out.dropped = left.subtracting(known).sorted()
+            left.formIntersection(known)
+            if !out.dropped.isEmpty { try? control.saveHolds(left) }
+        }
         var tries: [String: Int] = [:]
-        var waiting = Set<String>()
+        var running = Set<String>()
+        /// Since when each finished put-back has looked ignored.
+        var unconfirmed: [String: Double] = [:]
+        func settle(_ iface: String) -> Bool {
+            switch Mwan3Reconcile.putBack(ifaceState: control.interfaceState(iface), trackStatus: control.trackStatus(iface)) {
+            case .confirmed, .tracking:
+                left.remove(iface)
+                unconfirmed[iface] = nil
+                out.returned.append(iface)
+                try? control.saveHolds(left)
+                return true
+            case .ignored:
+                return false
+            }
+        }
         while !left.isEmpty && Clock.monotonic() < deadline {
-            for iface in left.sorted() where !waiting.contains(iface) && !control.inFlight.contains(iface) && tries[iface, default: 0] < attempts {
+            let now = Clock.monotonic()
+            for iface in left.sorted() where !running.contains(iface) && !control.inFlight.contains(iface) && tries[iface, default: 0] < attempts {
+                if let since = unconfirmed[iface], now - since < patience { continue }
+                if unconfirmed[iface] != nil { log("mwan3: ifup \(iface) was not taken (tracker \(control.trackStatus(iface) ?? "absent")): again") }
                 if control.start(.putBack(iface)) {
                     tries[iface, default: 0] += 1
-                    waiting.insert(iface)
+                    running.insert(iface)
+                    unconfirmed[iface] = nil
                 } else {
                     log("mwan3: cannot run `mwan3 ifup \(iface)`")
                     tries[iface] = attempts
@@ -57,20 +87,16 @@ public enum Mwan3Handback {
             }
             for (action, _) in control.finished() {
                 let iface = action.interface
-                guard case .putBack = action, waiting.remove(iface) != nil else { continue }
-                switch Mwan3Reconcile.putBack(ifaceState: control.interfaceState(iface), trackStatus: control.trackStatus(iface)) {
-                case .confirmed, .tracking:
-                    left.remove(iface)
-                    out.returned.append(iface)
-                    try? control.saveHolds(left)
-                case .ignored:
-                    log("mwan3: ifup \(iface) was ignored (tracker \(control.trackStatus(iface) ?? "absent"))\(tries[iface, default: 0] < attempts ? ": again" : "")")
-                }
+                guard case .putBack = action, running.remove(iface) != nil else { continue }
+                if !settle(iface) { unconfirmed[iface] = Clock.monotonic() }
             }
-            if left.allSatisfy({ tries[$0, default: 0] >= attempts && !waiting.contains($0) }) { break }
+            for iface in unconfirmed.keys.sorted() where left.contains(iface) { _ = settle(iface) }
+            let exhausted = left.allSatisfy { tries[$0, default: 0] >= attempts && !running.contains($0)
+                && Clock.monotonic() - (unconfirmed[$0] ?? -.infinity) >= patience }
+            if exhausted { break }
             sleep(0.05)
         }
-        if !waiting.isEmpty { control.killAll(); _ = control.finished() }
+        if !running.isEmpty { control.killAll(); _ = control.finished() }
         out.remaining = left.sorted()
         try? control.saveHolds(left)
         return out

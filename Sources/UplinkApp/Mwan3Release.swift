@@ -21,10 +21,17 @@ public enum Mwan3Release {
         let c = control ?? Mwan3Control(paths: paths)
         let held = c.loadHolds()
         guard !held.isEmpty else { return [] }
-        let out = Mwan3Handback.run(held, control: c, budget: budget)
+        let out = Mwan3Handback.run(held, control: c, budget: budget, known: mwan3Interfaces(paths))
         if !out.remaining.isEmpty {
             throw UplinkError(.commandFailed, "mwan3 did not take back \(out.remaining.joined(separator: ", ")) (is netifd reporting it up?); they stay in \(Mwan3Control(paths: paths).holdsFile) for the next release")
         }
         return out.returned.sorted()
+    }
+
+    /// The interfaces of /etc/config/mwan3 (nil when it cannot be read: every hold is tried).
+    static func mwan3Interfaces(_ paths: Paths) -> Set<String>? {
+        guard let tx = try? ConfigTransaction(paths: paths, packages: ["mwan3"], write: false),
+              let mwan3 = tx.document("mwan3")?.package else { return nil }
+        return Set(Mwan3Layout(mwan3: mwan3).tableIDs.keys)
     }
 }

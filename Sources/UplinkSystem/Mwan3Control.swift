@@ -36,6 +36,9 @@ public protocol Mwan3Controlling: AnyObject {
     /// procd's lock for mwan3 (/var/lock/procd_mwan3.lock), and what mwan3 shows meanwhile is
     /// half-built (a stop empties the tables, then waits 2 s before it removes its status).
     func busy() -> Bool
+    /// Whether mwan3's trackers have their status directory (/var/run/mwan3track): mwan3's stop
+    /// removes it, and unlike /var/run/mwan3 no `mwan3` command makes it again.
+    func trackersRunning() -> Bool
 }
 
 extension Mwan3Controlling {
@@ -43,6 +46,7 @@ extension Mwan3Controlling {
     public func tablesWithDefault(family: AddressFamily) -> Set<Int>? { nil }
     public func killAll() {}
     public func busy() -> Bool { false }
+    public func trackersRunning() -> Bool { true }
 }
 
 /// mwan3's init script calls the service running while `/var/run/mwan3` exists (created on
@@ -134,6 +138,8 @@ public final class Mwan3Control: Mwan3Controlling {
     public func killAll() {
         for r in running { kill(-r.pid, SIGKILL) }
     }
+
+    public func trackersRunning() -> Bool { Files.isDirectory(paths.path("var/run/mwan3track")) }
 
     public func busy() -> Bool {
         // a shared, non-blocking test of procd_lock's exclusive flock, released at once

@@ -203,6 +203,63 @@ import UplinkSystem
         #expect(mwan3.commands == ["ifup wan"], "\(mwan3.commands)")
     }
 
+    /// On OpenWrt wan and wan6 share a device: hotplug's `ifdown wan6 wan` is about wan6 only.
+    @Test func anIfdownOfWan6LeavesTheIPv4WANAlone() throws {
+        let d = try daemon()
+        rounds(d, 5)
+        setUplinkUp(d)
+        mwan3.trackerConfirms(uplinkIface)
+        d.onMessage("ifdown wan6 wan")
+        #expect(state(d, "wan:wan") == .up)
+        #expect(!mwan3.commands.contains("ifdown wan"), "\(mwan3.commands)")
+        d.onMessage("ifdown wan wan")
+        #expect(mwan3.commands.contains("ifdown wan"))
+    }
+
+    /// A hold on an interface mwan3 no longer has (an uplink removed while held) is dropped,
+    /// never put back again and again.
+    @Test func aHoldOnAnInterfaceMwan3NoLongerHasIsDropped() throws {
+        try mwan3.saveHolds(["wu_gone"])
+        let d = try daemon()
+        rounds(d, 5)
+        #expect(d.held.isEmpty)
+        #expect(!mwan3.commands.contains("ifup wu_gone"), "\(mwan3.commands)")
+        #expect(mwan3.loadHolds().isEmpty)
+        #expect(logged("wu_gone is no mwan3 interface any more"))
+    }
+
+    /// The daemon's own apply at start writes our interfaces into mwan3's configuration (here
+    /// the administrator restored their mwan3 file while no daemon ran): their holds are ours
+    /// to hand back, not dropped as unknown.
+    @Test func interfacesTheStartApplyWroteAreKnown() throws {
+        let (u, _) = try fx.service.add(Sample.request("nodeA"))
+        try Files.writeAtomically(fx.config("mwan3"), fx.original("mwan3")!)
+        senses.create(u.device)
+        mwan3.netifdUp.insert(u.interface)
+        try mwan3.saveHolds([u.interface])
+        let d = try daemon(uplink: false)
+        #expect(d.mwan3Layout.tableIDs[u.interface] != nil)
+        d.releaseHolds(reason: "stopping")
+        #expect(mwan3.commands.contains("ifup \(u.interface)"), "\(mwan3.commands) \(lines)")
+        #expect(mwan3.loadHolds().isEmpty)
+    }
+
+    /// An ifup that cannot mend it (here mwan3 ignores every one) is tried a bounded number of
+    /// times, then said once, in the log and the state.
+    @Test func aRepairThatCannotWorkGivesUpAndSaysSo() throws {
+        let d = try daemon()
+        mwan3.trackers[uplinkIface] = "disabled"
+        mwan3.ifaceStates[uplinkIface] = nil
+        mwan3.ignoreIfup[uplinkIface] = 1000
+        rounds(d, 5)
+        setUplinkUp(d)
+        for _ in 0..<40 { virtual += 10; rounds(d, 1) }
+        let ups = mwan3.commands.filter { $0 == "ifup \(uplinkIface)" }.count
+        #expect(ups == Mwan3Reconcile.attemptLimit, "\(mwan3.commands)")
+        #expect(lines.filter { $0.contains("WARNING: mwan3: \(uplinkIface)") }.count == 1)
+        #expect(d.state.mwan3.repairs.last?.action == "gave_up")
+    }
+
     /// The WAN dies while the uplink's tracker has not confirmed it yet: taking the WAN out
     /// would leave the policy unreachable, so it stays until mwan3 has the uplink online.
     @Test func mwan3sLastOnlineMemberIsNotTakenOut() throws {

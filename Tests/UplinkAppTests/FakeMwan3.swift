@@ -78,8 +78,13 @@ final class FakeMwan3: Mwan3Controlling {
             if let n = ignoreIfup[i], n > 0 { ignoreIfup[i] = n - 1; return }
             guard netifdUp.contains(i) else { return }
             let first = initialState[i] ?? "online"
-            trackers[i] = first
-            ifaceStates[i] = first
+            // 15-mwan3's ifup writes iface_state at once; the tracker leaves `disabled` later
+            ifaceStates[i] = first == "online" ? "online" : (ifaceStates[i] ?? "offline")
+            if trackerLag > 0 {
+                lagging[i] = (trackerLag, first)
+            } else {
+                trackers[i] = first
+            }
             if let id = tableIDs[i] { tablesDefault.insert(id) }
         }
     }
@@ -90,7 +95,20 @@ final class FakeMwan3: Mwan3Controlling {
         ifaceStates[iface] = "online"
     }
 
+    /// Looks (finished() calls) a tracker takes to react to an ifup (its running ping round).
+    var trackerLag = 0
+    var lagging: [String: (looks: Int, status: String)] = [:]
+
     func finished() -> [(action: Mwan3Hold.Action, state: String?)] {
+        for (i, l) in lagging {
+            if l.looks <= 1 {
+                trackers[i] = l.status
+                if l.status == "online" { ifaceStates[i] = "online" }
+                lagging[i] = nil
+            } else {
+                lagging[i] = (l.looks - 1, l.status)
+            }
+        }
         var still: [(action: Mwan3Hold.Action, polls: Int?)] = []
         for r in running {
             guard let p = r.polls else { still.append(r); continue }

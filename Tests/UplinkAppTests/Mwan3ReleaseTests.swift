@@ -28,32 +28,58 @@ struct Mwan3ReleaseTests {
 
     @Test func releaseHandsEveryHoldBackWhenNoDaemonRuns() throws {
         let fx = try FixtureRoot()
-        let rec = FakeMwan3(paths: fx.paths, up: ["wan", "wu_a"])
-        try rec.saveHolds(["wan", "wu_a"])
-        #expect(try Mwan3Release.run(paths: fx.paths, control: rec) == ["wan", "wu_a"])
-        #expect(rec.commands.sorted() == ["ifup wan", "ifup wu_a"])
+        let rec = FakeMwan3(paths: fx.paths, up: ["wan", "wanb"])
+        try rec.saveHolds(["wan", "wanb"])
+        #expect(try Mwan3Release.run(paths: fx.paths, control: rec) == ["wan", "wanb"])
+        #expect(rec.commands.sorted() == ["ifup wan", "ifup wanb"])
         #expect(rec.loadHolds().isEmpty)
         // nothing held: nothing run
         #expect(try Mwan3Release.run(paths: fx.paths, control: rec).isEmpty)
         #expect(rec.commands.count == 2)
     }
 
+    /// A hold on an interface mwan3's configuration no longer has (an uplink removed while it
+    /// was held) is dropped: `mwan3 ifup` of it could never take.
+    @Test func aHoldOnAnInterfaceMwan3NoLongerHasIsDropped() throws {
+        let fx = try FixtureRoot()
+        let m = FakeMwan3(paths: fx.paths, up: ["wan"])
+        try m.saveHolds(["wan", "wu_gone"])
+        #expect(try Mwan3Release.run(paths: fx.paths, control: m) == ["wan"])
+        #expect(m.commands == ["ifup wan"])
+        #expect(m.loadHolds().isEmpty)
+    }
+
     /// mwan3 ignores an ifup while netifd reports the interface down (and exits 0): the
-    /// release tries again, then says so and keeps the hold on file for the next release.
+    /// release tries again (after giving the tracker time to react), then says so and keeps the
+    /// hold on file for the next release.
     @Test func anIgnoredPutBackIsRetriedAndNeverForgotten() throws {
         let fx = try FixtureRoot()
         let m = FakeMwan3(paths: fx.paths, up: ["wan"])
         m.ignoreIfup["wan"] = 1
-        try m.saveHolds(["wan", "wu_a"])
+        try m.saveHolds(["wan", "wanb"])
         #expect(throws: UplinkError.self) { _ = try Mwan3Release.run(paths: fx.paths, control: m) }
         #expect(m.commands.filter { $0 == "ifup wan" }.count == 2, "\(m.commands)")
-        #expect(m.commands.filter { $0 == "ifup wu_a" }.count == Mwan3Handback.attempts)
+        #expect(m.commands.filter { $0 == "ifup wanb" }.count == Mwan3Handback.attempts)
         #expect(m.trackStatus("wan") == "online")
-        #expect(m.loadHolds() == ["wu_a"], "wu_a stays on file: netifd never reported it up")
+        #expect(m.loadHolds() == ["wanb"], "wanb stays on file: netifd never reported it up")
         // netifd brings it up: the next release takes it back
-        m.netifdUp.insert("wu_a")
-        #expect(try Mwan3Release.run(paths: fx.paths, control: m) == ["wu_a"])
+        m.netifdUp.insert("wanb")
+        #expect(try Mwan3Release.run(paths: fx.paths, control: m) == ["wanb"])
         #expect(m.loadHolds().isEmpty)
+    }
+
+    /// mwan3's ifup signals the tracker last and the tracker finishes a ping round first: a
+    /// put-back that still looks disabled when the command ends is given time, not run again.
+    @Test func aSlowTrackerIsGivenTimeNotAnotherIfup() throws {
+        let fx = try FixtureRoot()
+        // an interface that starts offline (as every uplink of ours): iface_state says nothing
+        let m = FakeMwan3(paths: fx.paths, up: ["wanb"])
+        m.initialState["wanb"] = "offline"
+        m.trackerLag = 20   // looks (finished() calls, 50 ms apart) before the tracker leaves disabled
+        try m.saveHolds(["wanb"])
+        #expect(try Mwan3Release.run(paths: fx.paths, control: m) == ["wanb"])
+        #expect(m.commands == ["ifup wanb"], "\(m.commands)")
+        #expect(m.trackStatus("wanb") == "offline", "tracking, not yet confirmed")
     }
 
     /// The init script's release runs while procd is still stopping the daemon: --wait waits

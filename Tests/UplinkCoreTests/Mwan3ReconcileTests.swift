@@ -36,11 +36,12 @@ struct Mwan3ReconcileTests {
         #expect(Mwan3Reconcile.putBack(ifaceState: "offline", trackStatus: "connecting") == .tracking)
         #expect(Mwan3Reconcile.putBack(ifaceState: "offline", trackStatus: "disabled") == .ignored)
         #expect(Mwan3Reconcile.putBack(ifaceState: nil, trackStatus: nil) == .ignored)
-        #expect(Mwan3Reconcile.putBack(ifaceState: "online", trackStatus: "disabled") == .ignored)
+        // iface_state online is written by the ifup itself: taken, the tracker follows
+        #expect(Mwan3Reconcile.putBack(ifaceState: "online", trackStatus: "disabled") == .confirmed)
     }
 
     @Test func retriesBackOff() {
-        #expect((0...7).map(Mwan3Reconcile.retryDelay) == [0, 2, 4, 8, 16, 30, 30, 30])
+        #expect((0...7).map(Mwan3Reconcile.retryDelay) == [0, 4, 8, 16, 30, 30, 30, 30])
     }
 
     @Test func tablesAreNumberedByPositionCountingDisabledInterfaces() throws {

@@ -115,9 +115,18 @@ PY
 grep -q "option enabled '0'" "$root/etc/config/wireguard-uplink" || fail "could not disable the configuration"
 t5=$(now); lab_wgctl uplink notify reload >/dev/null 2>&1 || fail "wgctl uplink notify reload failed"
 lab_wait 15 bash -c "[[ ! -s '$heldf' ]]" || fail "15 s after enabled 0 + reload still held: '$(held)'"
-lab_wait 10 bash -c "$(declare -f handed_back call_after iface_state track_file); calls='$calls' MWAN3_LAB_STATE='$MWAN3_LAB_STATE' root='$root' handed_back $t5 wan $dev_b" ||
-  fail "after enabled 0: $(handed_back "$t5" wan "$dev_b")"
-note "enabled 0 while failed over: wan and B handed back"
+lab_wait 10 bash -c "$(declare -f handed_back call_after iface_state track_file); calls='$calls' MWAN3_LAB_STATE='$MWAN3_LAB_STATE' root='$root' handed_back $t5 wan" ||
+  fail "after enabled 0: $(handed_back "$t5" wan)"
+# B: the reload's apply took our interfaces out of mwan3's configuration (on a router
+# reload_config then restarts mwan3 without them): its hold is dropped, or it was handed back
+if grep -q "config interface '$dev_b'" "$root/etc/config/mwan3"; then
+  lab_wait 10 bash -c "$(declare -f handed_back call_after iface_state track_file); calls='$calls' MWAN3_LAB_STATE='$MWAN3_LAB_STATE' root='$root' handed_back $t5 $dev_b" ||
+    fail "after enabled 0: $(handed_back "$t5" "$dev_b")"
+else
+  grep -q "$dev_b is no mwan3 interface any more: its hold is dropped\|$dev_b no longer in mwan3's configuration" "$dlog" ||
+    fail "after enabled 0 B's interface left mwan3's configuration but the daemon did not say its hold went"
+fi
+note "enabled 0 while failed over: wan handed back, B's hold gone with its mwan3 interface"
 
 lab_wan_silent_restore c
 lab_provider_uplink_up b >/dev/null 2>&1 || true

@@ -67,6 +67,8 @@ public final class Daemon {
     var mwan3Attempts: [String: (count: Int, last: Double)] = [:]
     /// WAN paths whose device or route went away, kept down until they return (DaemonDevices).
     var vanished: [String: PathTracker] = [:]
+    /// The WANs the configuration names, device or not (nil: WANs are found by their routes).
+    var configuredWANs: Set<String>?
     /// Whether each online interface's mwan3 table had a default route at the last look.
     var lastTableLook: [String: Bool] = [:]
     /// Interfaces whose mwan3 tracker is disabled while nothing of ours holds them.
@@ -143,8 +145,11 @@ public final class Daemon {
             if fds[4..<(4 + meshFDs.count)].contains(where: { $0.revents != 0 }) { onMeshReadable() }
             tick()
         }
+        // procd sends SIGKILL term_timeout (15 s) after SIGTERM: a running automatic add and the
+        // hand-back share that time
+        let stopAt = clock()
         autoAddStop()
-        releaseHolds(reason: "stopping")
+        releaseHolds(reason: "stopping", budget: max(2, Self.releaseBudget + 2 - (clock() - stopAt)))
         updateDNS(stopping: true)
         if backend == .linux {
             let removed = kernel.teardown()
@@ -166,6 +171,8 @@ public final class Daemon {
                 let o = try service.apply()
                 if !o.written.isEmpty { log("apply: wrote \(o.written.joined(separator: ", "))\(o.reload.map { "; \($0)" } ?? "")") }
                 configuration = try service.snapshot().configurationClosing()
+                // apply may have added our interfaces to mwan3's configuration: their tables and policies
+                loadMwan3Layout()
             } catch {
                 log("apply at start failed, going on with the configuration as it is: \(error.message)")
             }
@@ -200,7 +207,11 @@ public final class Daemon {
     func currentSpecs() -> [PathSpec] {
         let known = Dictionary(specs.filter { $0.kind == .wan }.map { ($0.name, $0.device) }, uniquingKeysWith: { a, _ in a })
         // unreadable for a moment (a uci commit holds mwan3's config): the paths as they were
-        return service.readPathSpecs(configuration, backend: backend, exists: { [senses] in senses.ifindex($0) != nil }, known: known) ?? specs
+        guard let read = service.readPathSpecs(configuration, backend: backend, exists: { [senses] in senses.ifindex($0) != nil }, known: known) else {
+            return specs
+        }
+        configuredWANs = read.configuredWANs
+        return read.specs
     }
 
     func rebuildPaths(_ fresh: [PathSpec]? = nil) {
@@ -244,7 +255,6 @@ public final class Daemon {
             snap.tx.finish()
             policy = HealthPolicy(settings: configuration.settings)
             if backend != .mwan3 { releaseHolds(reason: "backend is \(backend.rawValue)") }
-            vanished = [:]
             if backend == .linux {
                 for note in try kernel.ensure(LinuxPlan(configuration: configuration)) { log(note) }
             }
@@ -274,14 +284,14 @@ public final class Daemon {
 
     /// A link changed: a carrier lost takes a WAN down at once; a device that appeared, went or
     /// was made again under its name re-reads the paths and re-binds their probes.
-    func onLinkEvents(_ names: Set<String>) {
+    func onLinkEvents(_ names: Set<String>, rereadPaths: Bool = true) {
         for spec in specs where names.contains(spec.device) || names.isEmpty {
             let carrier = senses.hasCarrier(spec.device)
             if spec.kind == .wan && !carrier, trackers[spec.key]?.health.state != .down {
                 markDown(spec.key, reason: senses.ifindex(spec.device) == nil ? "device \(spec.device) is gone" : "carrier lost on \(spec.device)")
             }
         }
-        followDevices(names)
+        followDevices(names, rereadPaths: rereadPaths)
     }
 
     /// `reload`, `check`, or a hotplug event `ACTION INTERFACE [DEVICE]`.
@@ -299,7 +309,8 @@ public final class Daemon {
             defer { if action == "ifdown" { refreshPaths(reason: "ifdown \(iface)") } }
             // the event names a netifd interface (wan, wan6) or a device both families share;
             // hotplug's DEVICE names the device (on the Linux backend a WAN is its device)
-            let device = parts.count >= 3 ? parts[2] : nil
+            // (with mwan3, wan and wan6 share a device: there the interface's name alone counts)
+            let device = backend == .linux && parts.count >= 3 ? parts[2] : nil
             for spec in specs where spec.kind == .wan && (spec.name == iface || spec.device == iface || spec.device == device) {
                 if backend == .mwan3, let addr = kernel.address(of: spec.device, family: spec.family) {
                     kernel.flushConntrack(replyDestination: addr)
@@ -310,7 +321,7 @@ public final class Daemon {
         case "ifup", "connected":
             // a WAN's device may be new (a PPPoE session is a new pppoe-wan): read it again
             if action == "ifup" { refreshPaths(reason: "ifup \(parts.dropFirst().joined(separator: " "))") }
-            onLinkEvents([])
+            onLinkEvents([], rereadPaths: false)
             nextRound = clock()
             // a netifd ifup (or an mwan3 restart) may have put a held interface back in use
             enforceMwan3()

@@ -12,9 +12,9 @@ import UplinkSystem
 extension Daemon {
     /// Links named in a netlink batch (empty: unknown, every one): re-read the paths when one
     /// of them is ours or a configured WAN device, then re-bind the probes.
-    func followDevices(_ names: Set<String>) {
+    func followDevices(_ names: Set<String>, rereadPaths: Bool = true) {
         let ours = Set(specs.map(\.device)).union(configuration.settings.wanDevices).union(vanished.values.compactMap(\.health.device))
-        if names.isEmpty || !names.isDisjoint(with: ours) { refreshPaths(reason: "link change") }
+        if rereadPaths && (names.isEmpty || !names.isDisjoint(with: ours)) { refreshPaths(reason: "link change") }
         refreshFastSet()
     }
 
@@ -39,11 +39,14 @@ extension Daemon {
         saveState(force: true)
     }
 
-    /// A WAN path whose spec went away (no device, no default route): its tracker is kept down,
-    /// so it comes back as a WAN that was down, never as an unproven one that beats the uplinks.
+    /// A WAN path whose spec went away (no device, no default route) while the configuration
+    /// still names it: its tracker is kept down, so it comes back as a WAN that was down, never
+    /// as an unproven one that beats the uplinks. A WAN the configuration no longer names is
+    /// let go (and forgotten by vanished).
     func keepVanished(_ old: [String: PathTracker], fresh: [PathSpec]) {
         let keys = Set(fresh.map(\.key))
-        for (k, t) in old where !keys.contains(k) && t.health.kind == .wan {
+        if let configured = configuredWANs { vanished = vanished.filter { configured.contains($0.key) } }
+        for (k, t) in old where !keys.contains(k) && t.health.kind == .wan && (configuredWANs?.contains(k) ?? true) {
             var t = t
             if t.health.state != .down {
                 t.health.consecutiveFailures = max(t.health.consecutiveFailures, policy.failuresToFail)

@@ -49,8 +49,9 @@ extension Daemon {
             let assumed = t.health.state == .down && t.health.consecutiveFailures == 0 && t.health.consecutiveSuccesses == 0
             return Mwan3Hold.Path(interface: iface, state: t.health.state, mwan3State: mwan3.interfaceState(iface), measured: !assumed)
         }
-        // a WAN without a device for now (a PPPoE session down) is still a WAN: down, and a hold on it stays
-        for (_, t) in vanished where t.health.kind == .wan && !paths.contains(where: { $0.interface == t.health.name }) {
+        // a WAN without a device for now (a PPPoE session down) keeps a hold of ours (netifd's
+        // ifdown already took it out of mwan3: nothing new is taken)
+        for (_, t) in vanished where t.health.kind == .wan && held.contains(t.health.name) && !paths.contains(where: { $0.interface == t.health.name }) {
             paths.append(Mwan3Hold.Path(interface: t.health.name, state: .down, mwan3State: mwan3.interfaceState(t.health.name)))
         }
         let online = Set(mwan3Layout.tableIDs.keys.filter { mwan3.interfaceState($0) == "online" })
@@ -78,6 +79,14 @@ extension Daemon {
                 state.mwan3.pending[iface] = nil
                 log("mwan3: ifdown \(iface) (the daemon finds it down)")
             case .putBack:
+                // an interface mwan3 no longer has (an uplink removed, a WAN renamed): nothing to hand back
+                guard mwan3Knows(iface) else {
+                    next.remove(iface)
+                    try? mwan3.saveHolds(next)
+                    held = next
+                    log("mwan3: \(iface) is no mwan3 interface any more: its hold is dropped")
+                    continue
+                }
                 guard mwan3.start(action) else {
                     log("mwan3: cannot run `mwan3 ifup \(iface)`")
                     continue
@@ -122,12 +131,29 @@ extension Daemon {
         }
     }
 
+    /// Whether mwan3's configuration has the interface, read again from disk before a no
+    /// (an apply or a hand edit may have written it since the layout was read).
+    func mwan3Knows(_ iface: String) -> Bool {
+        if mwan3Layout.tableIDs[iface] != nil { return true }
+        loadMwan3Layout()
+        return mwan3Layout.tableIDs[iface] != nil
+    }
+
+    func loadMwan3Layout() {
+        guard let tx = try? ConfigTransaction(paths: service.paths, packages: ["mwan3"], write: false) else { return }
+        mwan3Layout = tx.document("mwan3").map { Mwan3Layout(mwan3: $0.package) } ?? Mwan3Layout()
+    }
+
     /// Hands every hold (and every unconfirmed put-back) back to mwan3 (stop, backend change),
     /// all at once and within procd's stop timeout (Mwan3Handback).
-    func releaseHolds(reason: String) {
+    func releaseHolds(reason: String, budget: Double = Daemon.releaseBudget) {
         let all = held.union(state.mwan3.pending.keys)
         guard !all.isEmpty || !mwan3.inFlight.isEmpty else { return }
-        let out = Mwan3Handback.run(all, control: mwan3, budget: Self.releaseBudget, log: log)
+        // on file first: a SIGKILL from here on leaves every one of them to `wgctl uplink release`
+        try? mwan3.saveHolds(all)
+        loadMwan3Layout()
+        let out = Mwan3Handback.run(all, control: mwan3, budget: budget, known: Set(mwan3Layout.tableIDs.keys), log: log)
+        if !out.dropped.isEmpty { log("mwan3: \(out.dropped.joined(separator: ", ")) no longer in mwan3's configuration: holds dropped") }
         for iface in out.returned { log("mwan3: ifup \(iface) (\(reason): nothing stays out of mwan3 without the daemon)") }
         if !out.remaining.isEmpty {
             log("mwan3: \(out.remaining.joined(separator: ", ")) not taken back within \(Int(Self.releaseBudget)) s: left in the holds file for `wgctl uplink release`")

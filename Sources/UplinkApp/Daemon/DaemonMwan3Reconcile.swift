@@ -14,6 +14,9 @@ extension Daemon {
     /// Returns when it wants to look again.
     func reconcileMwan3(now: Double) -> Double {
         var again = Double.infinity
+        // mwan3 stopped: nothing of it to repair (every `mwan3` command recreates
+        // /var/run/mwan3, so its trackers' directory is the sign it runs)
+        guard mwan3.service().running, mwan3.trackersRunning() else { return now + 1 }
         for (iface, since) in state.mwan3.pending.sorted(by: { $0.key < $1.key }) where !mwan3.inFlight.contains(iface) {
             if held.contains(iface) {
                 state.mwan3.pending[iface] = nil
@@ -106,6 +109,19 @@ extension Daemon {
         let a = mwan3Attempts[iface] ?? (0, -.infinity)
         let due = a.last + Mwan3Reconcile.retryDelay(attempt: a.count)
         guard now >= due else { return due }
+        guard a.count < Mwan3Reconcile.attemptLimit else {
+            // ifup cannot mend it (netifd reports the interface down, no default route via its
+            // device in the main table to copy): said once, tried again once it has gone away
+            state.mwan3.pending[iface] = nil
+            if mwan3ProblemSaid[iface] != "gave_up" {
+                mwan3ProblemSaid[iface] = "gave_up"
+                state.mwan3.record(Mwan3Record.Repair(time: Clock.now(), interface: iface, problem: problem, action: "gave_up", attempt: a.count))
+                log("WARNING: mwan3: \(iface): \(sentence); \(a.count) ifups did not mend it, the daemon stops trying (is netifd reporting it up, with a default route through it?)")
+                dirty = true
+                saveState(force: true)
+            }
+            return .infinity
+        }
         guard mwan3.start(.putBack(iface)) else {
             log("mwan3: cannot run `mwan3 ifup \(iface)` to repair it")
             return now + Mwan3Reconcile.retryDelay(attempt: a.count + 1)

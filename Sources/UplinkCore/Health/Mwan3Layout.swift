@@ -26,8 +26,10 @@ public struct Mwan3Layout: Equatable, Sendable {
         var ids: [String: Int] = [:], fams: [String: AddressFamily] = [:]
         var n = 0
         for s in mwan3.sections where s.type == "interface" {
+            // a repeated name is one section to libuci (merged), counted once by mwan3
+            if let name = s.name, ids[name] != nil { continue }
             n += 1
-            guard let name = s.name, ids[name] == nil else { continue }
+            guard let name = s.name else { continue }
             ids[name] = n
             fams[name] = s["family"] == "ipv6" ? .ipv6 : .ipv4
         }

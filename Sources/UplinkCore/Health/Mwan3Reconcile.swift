@@ -69,17 +69,26 @@ public enum Mwan3Reconcile {
         case ignored
     }
 
+    /// mwan3's ifup hotplug writes iface_state `online` at once for an interface that starts
+    /// online, so that says the ifup took even while the tracker has not reacted yet (it is
+    /// signalled last, and finishes its running ping round first).
     public static func putBack(ifaceState: String?, trackStatus: String?) -> PutBack {
-        if ifaceState == "online" && trackStatus != "disabled" { return .confirmed }
+        if ifaceState == "online" { return .confirmed }
         switch trackStatus {
         case "online", "offline", "connecting", "disconnecting": return .tracking
         default: return .ignored
         }
     }
 
-    /// Seconds before the `attempt`th repeat of an ifup for the same interface: 2, 4, 8, 16,
-    /// then every 30 s (mwan3 serialises on one lock, and each ifup rebuilds every policy).
+    /// Seconds before the `attempt`th repeat of an ifup for the same interface: 4, 8, 16, then
+    /// every 30 s. The first wait covers the tracker's reaction: `mwan3 ifup` signals it last
+    /// (USR2, through procd), and it finishes its running ping round before it leaves
+    /// `disabled`. mwan3 serialises on one lock, and each ifup rebuilds every policy.
     public static func retryDelay(attempt: Int) -> Double {
-        attempt <= 0 ? 0 : min(30, Double(1 << min(attempt, 5)))
+        attempt <= 0 ? 0 : min(30, Double(1 << min(attempt + 1, 5)))
     }
+
+    /// An ifup that has not worked after this many attempts will not: the daemon stops, says so
+    /// once (log and `status`), and tries again only once the problem has gone away and come back.
+    public static let attemptLimit = 6
 }
