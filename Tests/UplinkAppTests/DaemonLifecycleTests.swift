@@ -69,11 +69,16 @@ import UplinkSystem
         d.enforceMwan3()
     }
 
-    /// The WAN up, the uplink up and online in mwan3, then a silent cut: failed over, WAN held.
-    func failOver(_ d: Daemon) {
+    /// The WAN up, the uplink up and online in mwan3: ready to fail over.
+    func ready(_ d: Daemon) {
         rounds(d, 5)
         setUplinkUp(d)
         mwan3.trackerConfirms(uplinkIface)
+    }
+
+    /// Ready, then a silent cut: failed over, WAN held.
+    func failOver(_ d: Daemon) {
+        ready(d)
         senses.answers.remove("wan")
         rounds(d, 5)
     }
@@ -130,9 +135,7 @@ import UplinkSystem
 
     @Test func aWANDeviceGoneIsDownForThatReason() throws {
         let d = try daemon()
-        rounds(d, 5)
-        setUplinkUp(d)
-        mwan3.trackerConfirms(uplinkIface)
+        ready(d)
         senses.delete("wan")
         d.onLinkEvents(["wan"])
         // no device: netifd names none, so the WAN is no path for now; it is kept, down
@@ -206,9 +209,7 @@ import UplinkSystem
     /// On OpenWrt wan and wan6 share a device: hotplug's `ifdown wan6 wan` is about wan6 only.
     @Test func anIfdownOfWan6LeavesTheIPv4WANAlone() throws {
         let d = try daemon()
-        rounds(d, 5)
-        setUplinkUp(d)
-        mwan3.trackerConfirms(uplinkIface)
+        ready(d)
         d.onMessage("ifdown wan6 wan")
         #expect(state(d, "wan:wan") == .up)
         #expect(!mwan3.commands.contains("ifdown wan"), "\(mwan3.commands)")

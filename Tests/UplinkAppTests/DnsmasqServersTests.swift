@@ -113,22 +113,15 @@ import UplinkSystem
     /// OpenWrt: ujail runs dnsmasq in its own PID namespace, so its pid file says 1. procd
     /// knows the real pid and is asked to send the SIGHUP.
     @Test func aJailedDnsmasqIsToldThroughProcd() throws {
-        let f = try FixtureRoot()
-        let hups = f.root + "/hups"
-        let pid = try Self.standIn(hups)
-        defer { Self.stop(pid) }
-        let ubus = try Self.fakeUbus(f, listAnswer: Self.procdList([("cfg01411c", pid)]), instance: "cfg01411c", pid: pid)
-        let d = DnsmasqServers(paths: Paths(root: f.root), processName: "sh", ubus: ubus.program, procdManagesRoot: true)
-        try Files.makeDirectories(d.pidDirectory)
-        try Files.writeAtomically(d.pidDirectory + "/dnsmasq.cfg01411c.pid", Array("1\n".utf8))
+        let c = try ProcdCase(list: { Self.procdList([("cfg01411c", $0)]) }, pidFile: "dnsmasq.cfg01411c.pid", content: { _ in "1\n" })
+        let (d, pid, hups) = (c.d, c.pid, c.hups)
         Clock.sleep(0.2)
         #expect(d.reloadRoute() == .procd([ProcdInstance(name: "cfg01411c", pid: pid)]))
         let on = DNSUpstreams.header + "server=/#/10.200.1.1\n"
         #expect(try d.update(on) == [pid])
         #expect(Self.hupsSeen(hups, 1))
         #expect(try d.update(on) == nil, "no change: procd is not asked")
-        let calls = (try Files.read(ubus.calls)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        #expect(calls == """
+        #expect(c.calls == """
         call service list {"name":"dnsmasq"}
         call service list {"name":"dnsmasq"}
         call service signal {"name":"dnsmasq","instance":"cfg01411c","signal":1}
@@ -139,57 +132,35 @@ import UplinkSystem
     /// procd without a dnsmasq service (dnsmasq started some other way): procd answers `{}`
     /// and is not asked to signal; the pid files are read, as on plain Linux.
     @Test func withoutProcdsDnsmasqThePidFilesAreRead() throws {
-        let f = try FixtureRoot()
-        let hups = f.root + "/hups"
-        let pid = try Self.standIn(hups)
-        defer { Self.stop(pid) }
-        let ubus = try Self.fakeUbus(f, listAnswer: Self.procdKnowsNoSuchService, instance: "cfg01411c", pid: pid)
-        let d = DnsmasqServers(paths: Paths(root: f.root), processName: "sh", ubus: ubus.program, procdManagesRoot: true)
-        try Files.makeDirectories(d.pidDirectory)
-        try Files.writeAtomically(d.pidDirectory + "/dnsmasq.pid", Array("\(pid)\n".utf8))
+        let c = try ProcdCase(list: { _ in Self.procdKnowsNoSuchService }, pidFile: "dnsmasq.pid", content: { "\($0)\n" })
+        let (d, pid, hups) = (c.d, c.pid, c.hups)
         Clock.sleep(0.2)
         #expect(d.reloadRoute() == .pidFiles)
         #expect(try d.update(DNSUpstreams.header + "server=/#/10.200.1.1\n") == [pid])
         #expect(Self.hupsSeen(hups, 1))
-        let calls = (try Files.read(ubus.calls)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        #expect(!calls.contains("signal"), "procd is not asked about a service it does not have: \(calls)")
+        #expect(!c.calls.contains("signal"), "procd is not asked about a service it does not have: \(c.calls)")
     }
 
     /// procd listed an instance that is gone when asked to signal it ("Command failed: Not
     /// found", exit 4): not counted, and the pid files are read instead, under their rule (the
     /// jailed instance's says 1, which is never signalled).
     @Test func anInstanceProcdNoLongerHasFallsBackToThePidFiles() throws {
-        let f = try FixtureRoot()
-        let hups = f.root + "/hups"
-        let pid = try Self.standIn(hups)
-        defer { Self.stop(pid) }
         // procd lists "guest", but signalling it fails as for an unknown instance
-        let ubus = try Self.fakeUbus(f, listAnswer: Self.procdList([("guest", pid)]), instance: "cfg01411c", pid: pid)
-        let d = DnsmasqServers(paths: Paths(root: f.root), processName: "sh", ubus: ubus.program, procdManagesRoot: true)
-        try Files.makeDirectories(d.pidDirectory)
-        try Files.writeAtomically(d.pidDirectory + "/dnsmasq.guest.pid", Array("1\n".utf8))
+        let c = try ProcdCase(list: { Self.procdList([("guest", $0)]) }, pidFile: "dnsmasq.guest.pid", content: { _ in "1\n" })
+        let (d, hups) = (c.d, c.hups)
         Clock.sleep(0.2)
         #expect(try d.update(DNSUpstreams.header) == [], "the failed signal is not counted, and pid 1 is never signalled")
         Clock.sleep(0.3)
         #expect((try Files.read(hups)) == nil, "no SIGHUP reached the stand-in")
-        let calls = (try Files.read(ubus.calls)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        #expect(calls.contains(#"call service signal {"name":"dnsmasq","instance":"guest","signal":1}"#))
+        #expect(c.calls.contains(#"call service signal {"name":"dnsmasq","instance":"guest","signal":1}"#))
     }
 
     /// procd has the service but runs no instance: nothing is signalled, by procd or by pid
     /// file (a stopped instance's last pid may belong to another process by now).
     @Test func aStoppedServiceIsNotSignalled() throws {
-        let f = try FixtureRoot()
-        let hups = f.root + "/hups"
-        let pid = try Self.standIn(hups)
-        defer { Self.stop(pid) }
-        let ubus = try Self.fakeUbus(f, listAnswer: Self.procdList([("cfg01411c", nil)]), instance: "cfg01411c", pid: pid)
-        let d = DnsmasqServers(paths: Paths(root: f.root), processName: "sh", ubus: ubus.program, procdManagesRoot: true)
-        try Files.makeDirectories(d.pidDirectory)
-        try Files.writeAtomically(d.pidDirectory + "/dnsmasq.cfg01411c.pid", Array("\(pid)\n".utf8))
-        #expect(try d.update(DNSUpstreams.header) == [])
-        let calls = (try Files.read(ubus.calls)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        #expect(calls == "call service list {\"name\":\"dnsmasq\"}\n")
+        let c = try ProcdCase(list: { _ in Self.procdList([("cfg01411c", nil)]) }, pidFile: "dnsmasq.cfg01411c.pid", content: { "\($0)\n" })
+        #expect(try c.d.update(DNSUpstreams.header) == [])
+        #expect(c.calls == "call service list {\"name\":\"dnsmasq\"}\n")
     }
 
     /// A root that is not the system's is never procd's: its `ubus` is not even asked.
@@ -264,4 +235,29 @@ import UplinkSystem
         var st = stat()
         #expect(lstat(d.file, &st) == 0 && st.st_mode & S_IFMT == S_IFREG && st.st_mode & 0o7777 == 0o644)
     }
+}
+
+/// The set-up of the procd tests: a fixture root, a stand-in dnsmasq that counts its SIGHUPs,
+/// a stand-in `ubus` whose `service list` answers `list(pid)`, the adapter as OpenWrt's daemon
+/// makes it, and one pid file `name` holding `content(pid)`. The stand-in ends with it.
+final class ProcdCase {
+    let f: FixtureRoot
+    let hups: String
+    let pid: pid_t
+    let ubus: (program: String, calls: String)
+    let d: DnsmasqServers
+
+    init(list: (pid_t) -> String, pidFile name: String, content: (pid_t) -> String) throws {
+        f = try FixtureRoot()
+        hups = f.root + "/hups"
+        pid = try DnsmasqServersTests.standIn(hups)
+        ubus = try DnsmasqServersTests.fakeUbus(f, listAnswer: list(pid), instance: "cfg01411c", pid: pid)
+        d = DnsmasqServers(paths: Paths(root: f.root), processName: "sh", ubus: ubus.program, procdManagesRoot: true)
+        try Files.makeDirectories(d.pidDirectory)
+        try Files.writeAtomically(d.pidDirectory + "/" + name, Array(content(pid).utf8))
+    }
+
+    deinit { DnsmasqServersTests.stop(pid) }
+
+    var calls: String { (try? Files.read(ubus.calls)).flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) } ?? "" }
 }

@@ -42,19 +42,24 @@ extension Daemon {
         }
         let now = clock()
         for (action, st) in mwan3.finished() { onMwan3Finished(action, state: st) }
+        // mwan3's iface_state of every interface, read once for this look (it runs every 0.2 s
+        // while something is held)
+        var seen: [String: String?] = [:]
+        for iface in mwan3Layout.tableIDs.keys { seen[iface] = mwan3.interfaceState(iface) }
+        let stateOf = { (iface: String) -> String? in seen[iface] ?? self.mwan3.interfaceState(iface) }
         var paths = specs.compactMap { spec -> Mwan3Hold.Path? in
             guard let t = trackers[spec.key] else { return nil }
             let iface = mwan3Interface(spec)
             // a held path taken as down at start and not probed yet has no counts at all
             let assumed = t.health.state == .down && t.health.consecutiveFailures == 0 && t.health.consecutiveSuccesses == 0
-            return Mwan3Hold.Path(interface: iface, state: t.health.state, mwan3State: mwan3.interfaceState(iface), measured: !assumed)
+            return Mwan3Hold.Path(interface: iface, state: t.health.state, mwan3State: stateOf(iface), measured: !assumed)
         }
         // a WAN without a device for now (a PPPoE session down) keeps a hold of ours (netifd's
         // ifdown already took it out of mwan3: nothing new is taken)
         for (_, t) in vanished where t.health.kind == .wan && held.contains(t.health.name) && !paths.contains(where: { $0.interface == t.health.name }) {
-            paths.append(Mwan3Hold.Path(interface: t.health.name, state: .down, mwan3State: mwan3.interfaceState(t.health.name)))
+            paths.append(Mwan3Hold.Path(interface: t.health.name, state: .down, mwan3State: stateOf(t.health.name)))
         }
-        let online = Set(mwan3Layout.tableIDs.keys.filter { mwan3.interfaceState($0) == "online" })
+        let online = Set(seen.compactMap { $0.value == "online" ? $0.key : nil })
         var retry = Double.infinity
         for action in Mwan3Hold.decide(paths: paths, held: held, inFlight: mwan3.inFlight, peers: mwan3Layout.peers, online: online) {
             let iface = action.interface

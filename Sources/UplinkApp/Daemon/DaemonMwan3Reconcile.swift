@@ -16,7 +16,7 @@ extension Daemon {
         var again = Double.infinity
         // mwan3 stopped: nothing of it to repair (every `mwan3` command recreates
         // /var/run/mwan3, so its trackers' directory is the sign it runs)
-        guard mwan3.service().running, mwan3.trackersRunning() else { return now + 1 }
+        guard mwan3.trackersRunning() else { return now + 1 }
         for (iface, since) in state.mwan3.pending.sorted(by: { $0.key < $1.key }) where !mwan3.inFlight.contains(iface) {
             if held.contains(iface) {
                 state.mwan3.pending[iface] = nil
